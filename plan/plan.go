@@ -22,6 +22,7 @@ type Order struct {
 	RepriceTolerance decimal.Decimal // fraction of the desired price; zero means exact
 	OnFill           string          // "done" (default) | "replace"
 	PreventCancel    bool
+	Sensitive        []string  // attributes derived from sensitive variables: never shown
 	Range            hcl.Range // the order block, for diagnostics
 }
 
