@@ -1,9 +1,169 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
 
-// TODO(integration): replaced when the command lands.
+	"orderform/apply"
+	"orderform/plan"
+)
+
 func cmdApply(e *cliEnv, args []string) int {
-	fmt.Fprintln(e.stderr, "orderform apply: not implemented yet")
-	return exitError
+	fs := newFlagSet("apply", "[DIR | PLANFILE]", "Plan and carry out the cancels and placements that make the live book match the configuration in DIR,\nor carry out exactly the actions of a plan saved with `orderform plan -out=PLANFILE`.", e.stderr)
+	var (
+		vf                varFlags
+		targets, replaces stringList
+		autoApprove       = fs.Bool("auto-approve", false, "skip the confirmation prompt")
+		jsonOut           = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
+		noColor           = fs.Bool("no-color", false, "disable color")
+	)
+	vf.register(fs)
+	fs.Var(&targets, "target", "limit the plan to `ADDR` (repeatable)")
+	fs.Var(&replaces, "replace", "cancel and place `ADDR` again although nothing changed (repeatable)")
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	arg, ok := oneDir(e, "apply", rest)
+	if !ok {
+		return exitError
+	}
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
+		if len(vf.args) > 0 || len(targets) > 0 || len(replaces) > 0 {
+			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
+			return exitError
+		}
+		return applySaved(e, arg, *jsonOut, *noColor)
+	}
+	return applyDir(e, applyRequest{
+		opts:        planOptions{dir: arg, vars: vf.args, targets: targets, replaces: replaces},
+		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
+		title:  "Do you want to apply these changes?",
+		detail: "orderform will carry out the actions described above.",
+	})
+}
+
+type applyRequest struct {
+	opts                          planOptions
+	autoApprove, jsonOut, noColor bool
+	title, detail                 string
+}
+
+// applyDir plans, shows the plan, asks, and applies.
+func applyDir(e *cliEnv, req applyRequest) int {
+	if req.jsonOut && !req.autoApprove {
+		fmt.Fprintln(e.stderr, "Error: -json needs -auto-approve (or a saved plan file): there is no prompt to answer in JSON mode.")
+		return exitError
+	}
+	if !req.autoApprove && !interactive(e) {
+		fmt.Fprintln(e.stderr, "Error: no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file.")
+		return exitError
+	}
+	out := e.stdout
+	if req.jsonOut {
+		out = e.stderr // stdout carries the JSON events alone
+	}
+	color := useColor(e, req.noColor || req.jsonOut, out)
+	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
+	if r == nil {
+		return exitError
+	}
+	defer r.close()
+	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
+	if r.diags.HasErrors() {
+		fmt.Fprintln(e.stderr, "The plan has errors; nothing was changed. Fix them and run apply again.")
+		return exitError
+	}
+	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
+	if !r.plan.HasChanges() {
+		if req.jsonOut {
+			writeJSONSummary(e, nil, r.plan)
+		}
+		return exitOK
+	}
+	if !req.autoApprove && !confirm(e, req.title, req.detail, r.plan.Target, color) {
+		fmt.Fprintln(e.stdout, "Apply cancelled. Nothing was changed.")
+		return exitError
+	}
+	return execute(e, r.conn, r.plan, req.jsonOut, color)
+}
+
+// applySaved re-reads the exchange, refuses a plan that is expired, aimed at
+// another target or stale, and then does exactly the saved actions.
+func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
+	s, err := plan.Load(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	out := e.stdout
+	if jsonOut {
+		out = e.stderr
+	}
+	color := useColor(e, noColor || jsonOut, out)
+	conn, err := connectTarget(e, s.Target, "")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	defer conn.close()
+	live, err := conn.client.ActiveOrders(e.ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: read the active orders: %v\n", err)
+		return exitError
+	}
+	lo := make([]plan.LiveOrder, 0, len(live))
+	for _, o := range live {
+		lo = append(lo, liveFromGemini(o))
+	}
+	if err := s.Check(time.Now(), conn.target, plan.Fingerprint(lo, s.Target.Namespace)); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
+		return exitError
+	}
+	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
+	if !s.Plan.HasChanges() {
+		return exitOK
+	}
+	return execute(e, conn, s.Plan, jsonOut, color)
+}
+
+// execute carries out a plan and reports.
+func execute(e *cliEnv, conn *connection, p *plan.Plan, jsonOut, color bool) int {
+	hooks := apply.TextHooks(e.stdout)
+	if jsonOut {
+		hooks = apply.JSONHooks(e.stdout)
+	} else {
+		fmt.Fprintln(e.stdout)
+	}
+	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir}, p, apply.Options{
+		Namespace: p.Target.Namespace,
+		Hooks:     hooks,
+	})
+	if jsonOut {
+		writeJSONSummary(e, rep, p)
+		rep.Render(e.stderr, false)
+	} else {
+		fmt.Fprintln(e.stdout)
+		rep.Render(e.stdout, color)
+	}
+	if !rep.OK() {
+		return exitError
+	}
+	return exitOK
+}
+
+func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
+	line := map[string]any{"type": "summary", "ok": true, "changes": 0}
+	if rep != nil {
+		line["ok"] = rep.OK()
+		line["changes"] = rep.Changes()
+		line["message"] = rep.Summary()
+		line["interrupted"] = rep.Interrupted
+	} else {
+		line["message"] = "No changes. The book matches the configuration."
+	}
+	b, _ := json.Marshal(line)
+	fmt.Fprintf(e.stdout, "%s\n", b)
 }

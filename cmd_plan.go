@@ -1,9 +1,325 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+	"time"
 
-// TODO(integration): replaced when the command lands.
+	"github.com/hashicorp/hcl/v2"
+
+	"orderform/plan"
+	"orderform/spec"
+)
+
+// planOptions are the inputs of one plan, from the command line.
+type planOptions struct {
+	dir      string
+	vars     []spec.VarArg
+	targets  []string
+	replaces []string
+	destroy  bool
+}
+
+// planRun is a computed plan with what it was computed from.
+type planRun struct {
+	cfg   *spec.Config
+	conn  *connection
+	plan  *plan.Plan
+	live  []plan.LiveOrder
+	diags hcl.Diagnostics
+}
+
+func (r *planRun) close() {
+	if r != nil && r.conn != nil {
+		r.conn.close()
+	}
+}
+
+// makePlan loads the configuration, reads the exchange and computes the
+// plan. Configuration problems are found before anything touches the
+// network. On failure it has printed why and returns nil.
+func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
+	cfg, diags := spec.Load(opts.dir, spec.Options{Getenv: e.getenv, Vars: opts.vars})
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, configFiles(cfg), diags, color)
+		return nil
+	}
+	var first []spec.Order
+	if !opts.destroy {
+		var d hcl.Diagnostics
+		first, d = cfg.Orders(nil)
+		diags = append(diags, d...)
+		if diags.HasErrors() {
+			printDiagnostics(e.stderr, cfg.Files, diags, color)
+			return nil
+		}
+	}
+	for _, a := range append(append([]string{}, opts.targets...), opts.replaces...) {
+		if !addressKnown(a, first) && !opts.destroy {
+			fmt.Fprintf(e.stderr, "Error: %s matches no order of the configuration in %s\n", a, opts.dir)
+			return nil
+		}
+	}
+
+	conn, err := connect(e.ctx, e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return nil
+	}
+	run := &planRun{cfg: cfg, conn: conn}
+	now := time.Now()
+
+	needs := readNeeds{}
+	if !opts.destroy {
+		needs = needsOf(cfg, first)
+	}
+	snap, err := readExchange(e.ctx, conn, needs, now)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		run.close()
+		return nil
+	}
+	run.live = snap.live
+
+	in := plan.Input{
+		Target:   conn.target,
+		Live:     snap.live,
+		Rules:    snap.rules,
+		Tickers:  snap.tickers,
+		Balances: snap.balances,
+		Targets:  opts.targets,
+		Replace:  opts.replaces,
+		Destroy:  opts.destroy,
+	}
+	if !opts.destroy {
+		diags = append(diags, unknownSymbolDiags(cfg, first, snap)...)
+		if diags.HasErrors() {
+			printDiagnostics(e.stderr, cfg.Files, diags, color)
+			run.close()
+			return nil
+		}
+		orders, d := cfg.Orders(dataFrom(snap))
+		diags = append(diags, d...)
+		if diags.HasErrors() {
+			printDiagnostics(e.stderr, cfg.Files, diags, color)
+			run.close()
+			return nil
+		}
+		for _, o := range orders {
+			in.Desired = append(in.Desired, planOrder(o))
+		}
+		for _, m := range cfg.Moved {
+			in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
+		}
+		in.Guard = guardFrom(cfg.Guard)
+		hist, err := readHistory(e.ctx, conn, notLive(in.Desired, in.Moved, snap.live))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			run.close()
+			return nil
+		}
+		in.History = hist
+	}
+	p, d := plan.Compute(in)
+	run.plan, run.diags = p, append(diags, d...)
+	return run
+}
+
+// needsOf lists what the plan must read: the rules of every symbol in use,
+// and tickers where bid and ask matter (ticker data sources, and the guards
+// that compare prices with the market).
+func needsOf(cfg *spec.Config, orders []spec.Order) readNeeds {
+	n := readNeeds{symbols: cfg.Symbols()}
+	tick := map[string]bool{}
+	for _, d := range cfg.Data {
+		if d.Kind == "ticker" {
+			tick[d.Symbol] = true
+		}
+	}
+	if g := cfg.Guard; g != nil && (g.MaxPriceDeviation.Valid || !g.AllowCrossing) {
+		for _, o := range orders {
+			tick[o.Symbol] = true
+		}
+	}
+	for s := range tick {
+		n.tickers = append(n.tickers, s)
+	}
+	sort.Strings(n.tickers)
+	return n
+}
+
+// notLive returns, for desired orders with no live order (under their own
+// id or an id they were moved from), their client order id and symbol.
+func notLive(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrder) map[string]string {
+	isLive := map[string]bool{}
+	for _, l := range live {
+		isLive[l.ClientOrderID] = true
+	}
+	movedFrom := map[string]string{}
+	for _, m := range moved {
+		movedFrom[m.ToClientOrderID] = m.FromClientOrderID
+	}
+	want := map[string]string{}
+	for _, o := range desired {
+		if isLive[o.ClientOrderID] || isLive[movedFrom[o.ClientOrderID]] {
+			continue
+		}
+		want[o.ClientOrderID] = o.Symbol
+	}
+	return want
+}
+
+func dataFrom(s *snapshot) *spec.Data {
+	d := &spec.Data{
+		Tickers:  map[string]spec.TickerData{},
+		Symbols:  map[string]spec.SymbolData{},
+		Balances: map[string]spec.BalanceData{},
+	}
+	for sym, t := range s.tickers {
+		d.Tickers[sym] = spec.TickerData{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+	}
+	for sym, r := range s.rules {
+		d.Symbols[sym] = spec.SymbolData{PriceIncrement: r.PriceIncrement, AmountIncrement: r.AmountIncrement, MinAmount: r.MinAmount, Base: r.Base, Quote: r.Quote, Status: r.Status}
+	}
+	for cur, b := range s.balances {
+		d.Balances[cur] = spec.BalanceData{Amount: b.Amount, Available: b.Available}
+	}
+	return d
+}
+
+func guardFrom(g *spec.Guard) *plan.Guard {
+	if g == nil {
+		return nil
+	}
+	return &plan.Guard{
+		MaxOrderNotional:  g.MaxOrderNotional,
+		MaxOpenNotional:   g.MaxOpenNotional,
+		MaxPriceDeviation: g.MaxPriceDeviation,
+		AllowCrossing:     g.AllowCrossing,
+		Range:             g.Range,
+	}
+}
+
+// unknownSymbolDiags points at every order and data source that names a
+// symbol the exchange does not list.
+func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *snapshot) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, o := range orders {
+		if _, bad := s.unknown[o.Symbol]; bad {
+			r := o.Range
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown symbol",
+				Detail:   fmt.Sprintf("%s: the exchange does not list symbol %q. Symbols are lower case, base then quote, as in \"btcusd\".", o.Address, o.Symbol),
+				Subject:  &r,
+			})
+		}
+	}
+	for _, d := range cfg.Data {
+		if _, bad := s.unknown[d.Symbol]; bad && d.Symbol != "" {
+			r := d.Range
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown symbol",
+				Detail:   fmt.Sprintf("data.%s.%s: the exchange does not list symbol %q.", d.Kind, d.Name, d.Symbol),
+				Subject:  &r,
+			})
+		}
+	}
+	return diags
+}
+
+// addressKnown reports whether a -target or -replace address names an
+// order (or, without an index, a group of orders) of the configuration.
+func addressKnown(addr string, orders []spec.Order) bool {
+	for _, o := range orders {
+		if o.Address == addr || (len(o.Address) > len(addr) && o.Address[:len(addr)] == addr && o.Address[len(addr)] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
+func configFiles(cfg *spec.Config) map[string]*hcl.File {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Files
+}
+
 func cmdPlan(e *cliEnv, args []string) int {
-	fmt.Fprintln(e.stderr, "orderform plan: not implemented yet")
-	return exitError
+	fs := newFlagSet("plan", "[DIR]", "Show the cancels and placements that would make the live book match the configuration in DIR (default \".\").", e.stderr)
+	var (
+		vf                varFlags
+		targets, replaces stringList
+		out               = fs.String("out", "", "save the plan to `FILE`, for `orderform apply FILE`")
+		expiry            = fs.Duration("out-expiry", 15*time.Minute, "how long a saved plan stays valid")
+		jsonOut           = fs.Bool("json", false, "print the plan as one JSON document (docs/json-format.md)")
+		detailed          = fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 1 on error, 2 when there are changes")
+		noColor           = fs.Bool("no-color", false, "disable color")
+		destroy           = fs.Bool("destroy", false, "plan to cancel every order of the namespace")
+	)
+	vf.register(fs)
+	fs.Var(&targets, "target", "limit the plan to `ADDR` (repeatable)")
+	fs.Var(&replaces, "replace", "cancel and place `ADDR` again although nothing changed (repeatable)")
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := oneDir(e, "plan", rest)
+	if !ok {
+		return exitError
+	}
+	color := useColor(e, *noColor || *jsonOut, e.stdout)
+	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: targets, replaces: replaces, destroy: *destroy}, color)
+	if r == nil {
+		return exitError
+	}
+	defer r.close()
+	if *jsonOut {
+		if err := plan.RenderJSON(e.stdout, r.plan, r.diags); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+	} else {
+		printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, *noColor, e.stderr))
+		if !r.diags.HasErrors() {
+			plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
+		}
+	}
+	if r.diags.HasErrors() {
+		if !*jsonOut {
+			fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
+		}
+		return exitError
+	}
+	if *out != "" {
+		if err := savePlan(*out, r, *expiry); err != nil {
+			fmt.Fprintf(e.stderr, "Error: save the plan: %v\n", err)
+			return exitError
+		}
+		if !*jsonOut {
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", *out, expiry.String(), *out)
+		}
+	}
+	if *detailed && r.plan.HasChanges() {
+		return exitChanges
+	}
+	return exitOK
+}
+
+func savePlan(path string, r *planRun, expiry time.Duration) error {
+	if expiry <= 0 {
+		return fmt.Errorf("-out-expiry must be positive")
+	}
+	now := time.Now().UTC()
+	s := &plan.Saved{
+		CreatedAt:       now,
+		ExpiresAt:       now.Add(expiry),
+		Target:          r.plan.Target,
+		ConfigDigest:    r.cfg.Digest(),
+		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace),
+		Plan:            r.plan,
+	}
+	return plan.Save(path, s)
 }

@@ -66,7 +66,25 @@ type Action struct {
 	After         *Order     // the desired order; nil for a plain cancel
 	Reasons       []string   // "price 64000 -> 64250", "not in configuration", "duplicate"
 	Changed       []string   // attribute names that force replacement
+	// Notes explain what is not a change: partial-fill progress, a fill
+	// with on_fill = "done", a move that kept the live order.
+	Notes     []string
+	MovedFrom string // the old address when the live order was found through a moved block
+	// Why is a short, stable code for why the action is what it is; see the
+	// Why* constants. Empty for a plain placement or a no-op.
+	Why string
 }
+
+// The codes of Action.Why.
+const (
+	WhyChanged          = "changed"              // replace: an attribute differs
+	WhyRequested        = "replace_by_request"   // -replace
+	WhyNotInConfig      = "not_in_configuration" // cancel: no desired order has its client id
+	WhyDuplicate        = "duplicate"            // cancel: another live order of the address is kept
+	WhyDestroy          = "destroy"              // cancel: -destroy
+	WhyRefill           = "on_fill_replace"      // create: the last order filled and on_fill = "replace"
+	WhyCancelledOutside = "cancelled_outside"    // create: the last order was cancelled, not by this plan
+)
 
 // SymbolRules are the exchange's rules for one symbol.
 type SymbolRules struct {
@@ -113,4 +131,78 @@ type Target struct {
 	BaseURL     string `json:"base_url"`
 	Account     string `json:"account,omitempty"`
 	Namespace   string `json:"namespace"`
+}
+
+// FormatVersion is the version of the JSON plan document and of the saved
+// plan file. A minor bump adds fields; a major bump changes or removes them.
+const FormatVersion = "1.0"
+
+// Input is everything Compute needs, gathered before it is called.
+type Input struct {
+	Target  Target
+	Desired []Order
+	// Live is every active order on the account, as read once.
+	Live []LiveOrder
+	// History holds, by client_order_id, the newest closed (filled or
+	// cancelled) order of desired orders that have no live order. An absent
+	// key means the order was never placed.
+	History  map[string]LiveOrder
+	Moved    []Moved
+	Rules    map[string]SymbolRules // by symbol; must cover the symbols of desired and of managed live orders
+	Tickers  map[string]Ticker      // by symbol; needed by max_price_deviation and allow_crossing
+	Balances map[string]Balance     // by upper-case currency
+	Guard    *Guard                 // nil when the configuration has no guard block
+	Targets  []string               // -target addresses; "order.x" also selects order.x[...]
+	Replace  []string               // -replace addresses
+	Destroy  bool                   // cancel every managed order of the namespace
+}
+
+// Plan is the set of actions that turns the live book into the desired one.
+type Plan struct {
+	FormatVersion string
+	Target        Target
+	// Actions are sorted by address, then client order id, then order id.
+	// They include no-op and filled actions, which change nothing.
+	Actions   []Action
+	Unmanaged int // live orders without the "of:" prefix, left alone
+	Foreign   int // live orders of other namespaces, left alone
+	// Budget has one line per currency that the plan holds or releases,
+	// sorted by currency.
+	Budget  []BudgetLine
+	Destroy bool     // the plan was made with -destroy
+	Targets []string // the -target addresses the plan was limited to
+	// Errored is true when Compute reported errors; such a plan must never
+	// be saved or applied.
+	Errored bool
+}
+
+// BudgetLine is what a plan does to one currency's available balance.
+type BudgetLine struct {
+	Currency  string
+	Available decimal.Decimal // as read from the exchange
+	Released  decimal.Decimal // by this plan's cancels, including the cancel half of replaces
+	Held      decimal.Decimal // by this plan's new orders
+	Remaining decimal.Decimal // Available + Released - Held; negative is a shortfall
+}
+
+// HasChanges reports whether the plan would cancel or place any order.
+func (p *Plan) HasChanges() bool {
+	c, r, x := p.Counts()
+	return c+r+x > 0
+}
+
+// Counts returns the number of orders to place, to replace and to cancel.
+// The cancel half of a replace is counted as a replace only.
+func (p *Plan) Counts() (create, replace, cancel int) {
+	for i := range p.Actions {
+		switch p.Actions[i].Kind {
+		case Create:
+			create++
+		case Replace:
+			replace++
+		case Cancel:
+			cancel++
+		}
+	}
+	return create, replace, cancel
 }

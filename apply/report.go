@@ -1,0 +1,245 @@
+package apply
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+
+	"orderform/plan"
+)
+
+// Status is how an action ended.
+type Status string
+
+// The statuses of a Result.
+const (
+	StatusPlaced              Status = "placed"
+	StatusReplaced            Status = "replaced"
+	StatusCancelled           Status = "cancelled"
+	StatusAdopted             Status = "adopted" // placed although the answer was lost; found by lookup
+	StatusFailed              Status = "failed"
+	StatusSkipped             Status = "skipped"
+	StatusUnknown             Status = "unknown" // an ambiguous failure that lookups could not resolve
+	StatusDuplicateCancelled  Status = "duplicate-cancelled"
+	StatusVerified            Status = "verified" // only the outcome of the verify step's Complete event
+	statusNone                Status = ""         // no-op and filled actions: not reported
+	statusPending             Status = "pending"
+	statusCancelledForReplace Status = "cancelled-for-replace" // internal: first half of a replace done
+)
+
+// Result is what happened to one action of the plan, or to one duplicate
+// found by verification.
+type Result struct {
+	Address       string    `json:"address,omitempty"`
+	ClientOrderID string    `json:"client_order_id,omitempty"`
+	Kind          plan.Kind `json:"kind,omitempty"` // the plan action; empty for a duplicate found by verification
+	Status        Status    `json:"status"`
+	// OrderID is the order placed or adopted, or the order cancelled by a
+	// plain cancel.
+	OrderID string `json:"order_id,omitempty"`
+	// CancelledOrderID is the old order of a replace, once it is cancelled.
+	CancelledOrderID string `json:"cancelled_order_id,omitempty"`
+	// Reason says why an action failed, was skipped or is unknown.
+	Reason string `json:"reason,omitempty"`
+	// Next says what the user should do about it.
+	Next string `json:"next,omitempty"`
+	// Note is worth knowing even on success ("filled before it could be
+	// cancelled", "filled at once").
+	Note    string          `json:"note,omitempty"`
+	Order   *plan.LiveOrder `json:"-"` // the exchange's last word on the order, when there is one
+	Err     error           `json:"-"`
+	Elapsed time.Duration   `json:"-"`
+
+	sent bool // a placement was sent; if it did not succeed, verification may find that it landed
+}
+
+// Report is the outcome of Apply. Each list is in plan order.
+type Report struct {
+	Placed              []Result `json:"placed"`
+	Replaced            []Result `json:"replaced"`
+	Cancelled           []Result `json:"cancelled"`
+	Adopted             []Result `json:"adopted"`
+	Failed              []Result `json:"failed"`
+	Skipped             []Result `json:"skipped"`
+	Unknown             []Result `json:"unknown"`
+	DuplicatesCancelled []Result `json:"duplicates_cancelled"`
+	// Interrupted is set when ctx was cancelled before the work was done.
+	Interrupted bool `json:"interrupted"`
+	// Verified is set when the read of active orders after the work
+	// succeeded. VerifyErr says why it did not; it is skipped after an
+	// interrupt.
+	Verified  bool  `json:"verified"`
+	VerifyErr error `json:"-"`
+}
+
+// MarshalJSON adds "ok", "summary" and "verify_error" to the lists, for the
+// last line of `apply -json`.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type lists Report // without this method
+	c := *r
+	for _, l := range []*[]Result{&c.Placed, &c.Replaced, &c.Cancelled, &c.Adopted, &c.Failed, &c.Skipped, &c.Unknown, &c.DuplicatesCancelled} {
+		if *l == nil {
+			*l = []Result{}
+		}
+	}
+	v := struct {
+		OK      bool   `json:"ok"`
+		Summary string `json:"summary"`
+		*lists
+		VerifyError string `json:"verify_error,omitempty"`
+	}{OK: r.OK(), Summary: r.Summary(), lists: (*lists)(&c)}
+	if r.VerifyErr != nil {
+		v.VerifyError = r.VerifyErr.Error()
+	}
+	return json.Marshal(v)
+}
+
+// OK reports whether every action of the plan was carried out: nothing
+// failed, was skipped, is unknown, and the run was not interrupted. A
+// verification that could not run does not make a report fail; Render warns
+// about it.
+func (r *Report) OK() bool {
+	return !r.Interrupted && len(r.Failed) == 0 && len(r.Skipped) == 0 && len(r.Unknown) == 0
+}
+
+// Changes is the number of orders placed, replaced, cancelled or adopted.
+func (r *Report) Changes() int {
+	return len(r.Placed) + len(r.Replaced) + len(r.Cancelled) + len(r.Adopted) + len(r.DuplicatesCancelled)
+}
+
+func (r *Report) add(res Result) {
+	switch res.Status {
+	case StatusPlaced:
+		r.Placed = append(r.Placed, res)
+	case StatusReplaced:
+		r.Replaced = append(r.Replaced, res)
+	case StatusCancelled:
+		r.Cancelled = append(r.Cancelled, res)
+	case StatusAdopted:
+		r.Adopted = append(r.Adopted, res)
+	case StatusFailed:
+		r.Failed = append(r.Failed, res)
+	case StatusSkipped:
+		r.Skipped = append(r.Skipped, res)
+	case StatusUnknown:
+		r.Unknown = append(r.Unknown, res)
+	case StatusDuplicateCancelled:
+		r.DuplicatesCancelled = append(r.DuplicatesCancelled, res)
+	}
+}
+
+// Summary is the one-line count: "2 placed, 1 replaced, 3 cancelled".
+func (r *Report) Summary() string {
+	parts := []string{
+		fmt.Sprintf("%d placed", len(r.Placed)),
+		fmt.Sprintf("%d replaced", len(r.Replaced)),
+		fmt.Sprintf("%d cancelled", len(r.Cancelled)),
+	}
+	extra := []struct {
+		n    int
+		word string
+	}{
+		{len(r.Adopted), "adopted"},
+		{len(r.DuplicatesCancelled), map[bool]string{true: "duplicate cancelled", false: "duplicates cancelled"}[len(r.DuplicatesCancelled) == 1]},
+		{len(r.Failed), "failed"},
+		{len(r.Skipped), "skipped"},
+		{len(r.Unknown), "unknown"},
+	}
+	for _, e := range extra {
+		if e.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", e.n, e.word))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Render writes the report for people:
+//
+//	Apply complete! Resources: 2 placed, 1 replaced, 3 cancelled.
+//
+// or "Apply failed!" (or "Apply interrupted!") with a line per address that
+// did not go as planned, its reason, and what to do next.
+func (r *Report) Render(w io.Writer, useColor bool) {
+	paint := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if useColor {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	green, red, yellow, bold := paint(color.FgGreen, color.Bold), paint(color.FgRed, color.Bold), paint(color.FgYellow), paint(color.Bold)
+
+	for _, res := range r.all() {
+		if res.Note != "" && res.Status != StatusFailed && res.Status != StatusSkipped && res.Status != StatusUnknown {
+			fmt.Fprintf(w, "Note: %s: %s.\n", res.label(), res.Note)
+		}
+	}
+	if r.VerifyErr != nil {
+		yellow.Fprintf(w, "Warning: could not verify the book after applying: %v. Run `orderform plan` to check for duplicates.\n", r.VerifyErr)
+	}
+	if r.OK() {
+		green.Fprintf(w, "Apply complete! Resources: %s.\n", r.Summary())
+		return
+	}
+	head := "Apply failed!"
+	if r.Interrupted {
+		head = "Apply interrupted!"
+	}
+	red.Fprintf(w, "%s Resources: %s.\n", head, r.Summary())
+	groups := []struct {
+		title string
+		c     *color.Color
+		list  []Result
+	}{
+		{"Failed", red, r.Failed},
+		{"Unknown", yellow, r.Unknown},
+		{"Skipped", yellow, r.Skipped},
+	}
+	for _, g := range groups {
+		if len(g.list) == 0 {
+			continue
+		}
+		fmt.Fprintln(w)
+		bold.Fprintf(w, "%s:\n", g.title)
+		for _, res := range g.list {
+			g.c.Fprintf(w, "  %s", res.label())
+			fmt.Fprintf(w, ": %s\n", res.Reason)
+			if res.Next != "" {
+				fmt.Fprintf(w, "      %s\n", res.Next)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	switch {
+	case len(r.Unknown) > 0:
+		fmt.Fprintln(w, "Run `orderform plan` before anything else: it reads the book and shows whether the unknown orders exist. Applying again will not place an order that exists.")
+	default:
+		fmt.Fprintln(w, "Nothing was done twice. Fix what failed and run `orderform apply` again; it carries out only what remains.")
+	}
+}
+
+func (r *Report) all() []Result {
+	var all []Result
+	for _, l := range [][]Result{r.Cancelled, r.Replaced, r.Placed, r.Adopted, r.DuplicatesCancelled, r.Failed, r.Unknown, r.Skipped} {
+		all = append(all, l...)
+	}
+	return all
+}
+
+func (res Result) label() string {
+	switch {
+	case res.Address != "":
+		return res.Address
+	case res.ClientOrderID != "" && res.OrderID != "":
+		return res.ClientOrderID + " (order " + res.OrderID + ")"
+	case res.ClientOrderID != "":
+		return res.ClientOrderID
+	}
+	return "order " + res.OrderID
+}

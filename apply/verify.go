@@ -1,0 +1,177 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"orderform/plan"
+)
+
+// verify reads the active orders once after the work. A placement whose
+// outcome stayed uncertain and whose client order id is now live is
+// adopted; an address with two or more live orders (a concurrent apply, an
+// order that landed after its lookup) keeps the oldest, and the newer ones
+// are cancelled. It returns the results of those cancels.
+func (r *runner) verify(rep *Report, jobs []*job) []Result {
+	if r.stopped() {
+		rep.VerifyErr = errors.New("interrupted before the verifying read")
+		return nil
+	}
+	o := r.begin(Event{Action: StepVerify})
+	live, err := r.ex.ActiveOrders(r.settle)
+	if err != nil {
+		rep.VerifyErr = fmt.Errorf("read active orders: %w", err)
+		o.end(StatusFailed, "", rep.VerifyErr.Error(), err)
+		return nil
+	}
+	rep.Verified = true
+	owned := r.owner(jobs)
+	byID := map[string][]plan.LiveOrder{}
+	for _, lo := range live {
+		if lo.IsLive && owned(lo.ClientOrderID) {
+			byID[lo.ClientOrderID] = append(byID[lo.ClientOrderID], lo)
+		}
+	}
+	var dupIDs []string
+	for id, group := range byID {
+		slices.SortFunc(group, func(a, b plan.LiveOrder) int {
+			if older(a, b) {
+				return -1
+			}
+			if older(b, a) {
+				return 1
+			}
+			return 0
+		})
+		if len(group) > 1 {
+			dupIDs = append(dupIDs, id)
+		}
+	}
+	slices.Sort(dupIDs)
+	msg := "no duplicates"
+	if len(dupIDs) > 0 {
+		msg = fmt.Sprintf("%d addresses with more than one live order", len(dupIDs))
+	}
+	o.end(StatusVerified, "", msg, nil)
+	r.settleUncertain(jobs, byID)
+
+	var dups []Result
+	for _, id := range dupIDs {
+		group := byID[id]
+		addr := addressOf(jobs, id)
+		for _, d := range group[1:] {
+			dups = append(dups, r.cancelDuplicate(addr, group[0], d))
+		}
+		for _, j := range jobs {
+			res := &j.res
+			if res.ClientOrderID == id && res.OrderID != "" && res.OrderID != group[0].OrderID && placedStatus(res.Status) {
+				res.Note = join(res.Note, fmt.Sprintf("order %s duplicated the older order %s, which is kept", res.OrderID, group[0].OrderID))
+				res.OrderID, res.Order = group[0].OrderID, &group[0]
+			}
+		}
+	}
+	return dups
+}
+
+// settleUncertain adopts placements that were sent but did not succeed
+// (an outcome that stayed unknown, a refusal after which the order landed
+// anyway) when the verifying read finds their client order id live, so
+// that the report matches the book.
+func (r *runner) settleUncertain(jobs []*job, byID map[string][]plan.LiveOrder) {
+	for _, j := range jobs {
+		res := &j.res
+		if !res.sent || placedStatus(res.Status) {
+			continue
+		}
+		i := slices.IndexFunc(byID[res.ClientOrderID], func(lo plan.LiveOrder) bool {
+			return j.a.Before == nil || lo.OrderID != j.a.Before.OrderID
+		})
+		if i < 0 {
+			continue
+		}
+		lo := byID[res.ClientOrderID][i]
+		res.Note = fmt.Sprintf("%s during apply (%s), but the verifying read found order %s live and adopted it", res.Status, res.Reason, lo.OrderID)
+		res.Status, res.OrderID, res.Order, res.Err = StatusAdopted, lo.OrderID, &lo, nil
+		res.Reason, res.Next = "", ""
+		r.hooks.complete(Event{Address: res.Address, ClientOrderID: res.ClientOrderID, Kind: res.Kind, Action: StepPlace, Outcome: StatusAdopted, OrderID: lo.OrderID, Message: res.Note})
+	}
+}
+
+func (r *runner) cancelDuplicate(addr string, keep, d plan.LiveOrder) Result {
+	res := Result{Address: addr, ClientOrderID: d.ClientOrderID, OrderID: d.OrderID}
+	if r.stopped() {
+		r.markInterrupted()
+		res.Status = StatusSkipped
+		res.Reason = fmt.Sprintf("interrupted before the duplicate order %s (newer than %s) could be cancelled", d.OrderID, keep.OrderID)
+		res.Next = "run `orderform apply` again: the plan cancels duplicates"
+		r.hooks.errored(Event{Address: addr, ClientOrderID: d.ClientOrderID, Action: StepCancelDuplicate, Outcome: StatusSkipped, OrderID: d.OrderID, Message: res.Reason})
+		return res
+	}
+	o := r.begin(Event{Address: addr, ClientOrderID: d.ClientOrderID, Action: StepCancelDuplicate, OrderID: d.OrderID,
+		Message: fmt.Sprintf("duplicate of order %s", keep.OrderID)})
+	state, st, err := r.cancelOrder(o, &d)
+	res.Order, res.Err, res.Elapsed = st, err, o.elapsed()
+	switch state {
+	case cancelDone:
+		res.Status = StatusDuplicateCancelled
+		res.Note = fmt.Sprintf("order %s was a newer duplicate of order %s", d.OrderID, keep.OrderID)
+	case cancelFilled:
+		res.Status = StatusFailed
+		res.Reason = fmt.Sprintf("the duplicate order %s (of order %s) filled before it could be cancelled", d.OrderID, keep.OrderID)
+		res.Next = "check the position: this address traded twice"
+	case cancelLive:
+		res.Status = StatusFailed
+		res.Reason = fmt.Sprintf("the duplicate order %s (of order %s) could not be cancelled: %v", d.OrderID, keep.OrderID, err)
+		res.Next = "run `orderform apply` again: the plan cancels duplicates"
+	case cancelUnknown:
+		res.Status = StatusUnknown
+		res.Reason = fmt.Sprintf("could not tell whether the duplicate order %s was cancelled: %v", d.OrderID, err)
+		res.Next = "run `orderform plan` to see the book"
+	case cancelInterrupted:
+		r.markInterrupted()
+		res.Status = StatusSkipped
+		res.Reason = fmt.Sprintf("interrupted; the duplicate order %s is still live", d.OrderID)
+		res.Next = "run `orderform apply` again: the plan cancels duplicates"
+	}
+	msg := res.Note
+	if res.Reason != "" {
+		msg = res.Reason
+	}
+	o.end(res.Status, d.OrderID, msg, err)
+	return res
+}
+
+// owner reports whether a client order id belongs to this configuration.
+func (r *runner) owner(jobs []*job) func(string) bool {
+	if r.opts.Namespace != "" {
+		prefix := "of:" + r.opts.Namespace + ":"
+		return func(id string) bool { return strings.HasPrefix(id, prefix) }
+	}
+	ids := map[string]bool{}
+	for _, j := range jobs {
+		ids[j.res.ClientOrderID] = true
+		if j.a.After != nil {
+			ids[j.a.After.ClientOrderID] = true
+		}
+		if j.a.Before != nil {
+			ids[j.a.Before.ClientOrderID] = true
+		}
+	}
+	delete(ids, "")
+	return func(id string) bool { return ids[id] }
+}
+
+func addressOf(jobs []*job, clientOrderID string) string {
+	for _, j := range jobs {
+		if j.res.ClientOrderID == clientOrderID && j.a.Address != "" {
+			return j.a.Address
+		}
+	}
+	return ""
+}
+
+func placedStatus(s Status) bool {
+	return s == StatusPlaced || s == StatusReplaced || s == StatusAdopted
+}

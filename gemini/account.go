@@ -1,0 +1,58 @@
+package gemini
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+)
+
+// Balance is one currency of the account.
+type Balance struct {
+	Currency               string          // upper case, e.g. "USD"
+	Type                   string          // "exchange"
+	Amount                 decimal.Decimal // total
+	Available              decimal.Decimal // tradable now: open orders' holds are taken out
+	AvailableForWithdrawal decimal.Decimal
+}
+
+// Roles are the roles of the API key.
+type Roles struct {
+	IsTrader, IsFundManager, IsAuditor, IsAccountAdmin bool
+}
+
+// Balances returns the account's balances (POST /v1/balances).
+func (c *Client) Balances(ctx context.Context) ([]Balance, error) {
+	var w []struct {
+		Currency               string      `json:"currency"`
+		Type                   string      `json:"type"`
+		Amount                 wireDecimal `json:"amount"`
+		Available              wireDecimal `json:"available"`
+		AvailableForWithdrawal wireDecimal `json:"availableForWithdrawal"`
+	}
+	req := request{call: "read balances", path: "/v1/balances", private: true, read: true}
+	if err := c.do(ctx, req, &w); err != nil {
+		return nil, err
+	}
+	out := make([]Balance, len(w))
+	for i, b := range w {
+		out[i] = Balance{Currency: b.Currency, Type: b.Type, Amount: b.Amount.Decimal,
+			Available: b.Available.Decimal, AvailableForWithdrawal: b.AvailableForWithdrawal.Decimal}
+	}
+	return out, nil
+}
+
+// Roles returns the roles of the API key (POST /v1/roles), so a plan can say
+// early that a key cannot trade.
+func (c *Client) Roles(ctx context.Context) (Roles, error) {
+	var w struct {
+		IsTrader       bool `json:"isTrader"`
+		IsFundManager  bool `json:"isFundManager"`
+		IsAuditor      bool `json:"isAuditor"`
+		IsAccountAdmin bool `json:"isAccountAdmin"`
+	}
+	req := request{call: "read key roles", path: "/v1/roles", private: true, read: true}
+	if err := c.do(ctx, req, &w); err != nil {
+		return Roles{}, err
+	}
+	return Roles(w), nil
+}

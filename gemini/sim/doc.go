@@ -1,0 +1,75 @@
+// Package sim is a Gemini-compatible exchange simulator: the built-in
+// `local` environment, `orderform sim`, and the exchange every test talks to.
+//
+// A Server is an http.Handler that speaks Gemini's REST wire format
+// (shared/reference/gemini-api.md) faithfully enough that third-party
+// clients (ccxt; see compat/ccxt) cannot tell it from the sandbox for the
+// endpoints orderform uses: the same paths, JSON shapes and field types
+// (decimal strings, string order ids above 2^53), the error envelope
+// {"result":"error","reason":...,"message":...} with Gemini's reasons and
+// statuses, HMAC-SHA384 signatures over the base64 payload, per-key nonce
+// regimes, roles, symbol increments and minimums, balance holds, fees,
+// maker-or-cancel/IOC/FOK, stop-limit orders, idempotent cancels and rate
+// limits.
+//
+// # Gemini paths
+//
+// Public (GET): /v1/symbols, /v1/symbols/details/:symbol, /v1/pubticker/:symbol,
+// /v2/ticker/:symbol, /v1/pricefeed.
+//
+// Private (POST, signed): /v1/balances, /v1/roles, /v1/orders, /v1/order/new,
+// /v1/order/cancel, /v1/order/cancel/session, /v1/order/cancel/all,
+// /v1/order/status, /v1/orders/history, /v1/mytrades, /v1/heartbeat,
+// /v1/notionalvolume.
+//
+// Choices where Gemini's documentation is silent (reference §13):
+//   - /v1/order/status by client_order_id answers an array of every order
+//     with that id, newest first; by order_id, one object.
+//   - Cancelling an order that is no longer live (cancelled or filled)
+//     changes nothing and answers its status with HTTP 200.
+//   - An amount below the minimum is InvalidQuantity; a client_order_id
+//     outside [A-Za-z0-9:_.#-]{1,36} is InvalidClientOrderId (the
+//     simulator's own reason; longer than 36 is ClientOrderIdTooLong).
+//   - amount, price and stop_price must be JSON strings: a bare number is
+//     refused with the field's reason, because that is how floats leak in.
+//   - /v1/orders/history without "timestamp" gives the newest limit_orders
+//     closed orders; with it, the oldest limit_orders placed at or after it;
+//     both newest first.
+//
+// # Market model
+//
+// Each symbol has a bid and an ask of unlimited depth. An order that crosses
+// trades at once, in full, at the market price and pays the taker fee; one
+// that does not cross rests until SetMarket moves the market through its
+// price (it then fills in full at its own price, as a maker) or Fill fills it
+// (in part or in full). Stop-limit orders trigger when the ask reaches a buy
+// stop or the bid a sell stop. A buy holds price × amount × (1 + the larger
+// fee) of the quote currency, a sell the amount of the base currency; fees
+// are charged in the quote currency. The ticker shows the simulated market
+// only, not the account's own resting orders; an order that would trade
+// against the account's own resting order is cancelled with
+// SelfCrossPrevented.
+//
+// # Admin API
+//
+// Outside /v1, unauthenticated (the simulator listens on loopback), JSON in
+// and out, decimals as strings, errors in Gemini's envelope. The same
+// operations are Go methods on Server and subcommands of `orderform sim`.
+//
+//	GET  /admin/orders            every order (OrderView), oldest first
+//	GET  /admin/balances          every balance (BalanceView), by currency
+//	GET  /admin/markets           every market (MarketView)
+//	GET  /admin/trades            every fill (TradeView)
+//	GET  /admin/requests          requests received per Gemini path
+//	GET  /admin/faults            the faults in force
+//	POST /admin/price             {"symbol":"btcusd","bid":"64000","ask":"64001"}
+//	POST /admin/fund              {"currency":"USD","amount":"-500"}
+//	POST /admin/fill              {"order_id":"9007199254740993","amount":"0.001"} (amount optional: all)
+//	POST /admin/fault             {"path":"/v1/order/new","kind":"lose-response","count":1}
+//	                              kind: status (with "status", "retry_after"), latency ("latency_ms"),
+//	                              drop, lose-response; "latency_ms" adds latency to any kind
+//	POST /admin/faults/clear      (or DELETE /admin/faults)
+//	POST /admin/requests/reset
+//
+// AdminClient calls these from Go.
+package sim

@@ -1,0 +1,322 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// LocalKey and LocalSecret are the fixed credentials of the built-in `local`
+// environment. They are not secret: the local simulator holds paper money.
+// The key has the Trader role and an increasing nonce.
+const (
+	LocalKey    = "account-orderform-local"
+	LocalSecret = "orderform-local-secret-paper-money-only"
+)
+
+// Roles a key can hold.
+const (
+	RoleTrader      = "trader"
+	RoleFundManager = "fundmanager"
+	RoleAuditor     = "auditor"
+)
+
+// Default fees, in basis points: Gemini's API fee schedule at its lowest
+// volume tier is of this order (maker below taker).
+const (
+	DefaultMakerFeeBps = 10
+	DefaultTakerFeeBps = 35
+)
+
+// Key is an API key the simulator accepts.
+type Key struct {
+	Key, Secret string
+	// Roles are "trader", "fundmanager" and "auditor"; none means trader, as
+	// for a new Gemini key. Auditor cannot be combined with the others.
+	Roles []string
+	// TimeNonce makes the key expect nonces in seconds within ±30 s of the
+	// simulator's clock instead of strictly increasing ones.
+	TimeNonce bool
+}
+
+// Options configure a Server.
+type Options struct {
+	// Keys accepted on the private API; none means just LocalKey.
+	Keys []Key
+	// StatePath is "" to keep the state in memory. Otherwise the state is
+	// loaded from it if it exists (a corrupt or foreign file is an error that
+	// names it) and saved to it atomically, mode 0600, after every change.
+	StatePath string
+	// Now is the clock for timestamps and time-based nonces; default time.Now.
+	// Rate limiting always uses the real clock.
+	Now func() time.Time
+	// RateLimit enforces Gemini's limits: PrivatePerMinute per key (default
+	// 600) and PublicPerMinute per client address (default 120), each with a
+	// one-second burst and a queue of five delayed requests, beyond which
+	// requests get 429 with reason RateLimit and a Retry-After header.
+	RateLimit                         bool
+	PrivatePerMinute, PublicPerMinute int
+	// MakerFeeBps and TakerFeeBps are the fees in basis points of the
+	// notional, charged in the quote currency. Zero means the default
+	// (DefaultMakerFeeBps, DefaultTakerFeeBps); a negative value means no fee.
+	MakerFeeBps, TakerFeeBps int64
+}
+
+// Server is the simulated exchange. It is an http.Handler and safe for
+// concurrent use.
+type Server struct {
+	now       func() time.Time
+	statePath string
+	keys      map[string]*Key
+	makerFee  decimal.Decimal // fraction, e.g. 0.001
+	takerFee  decimal.Decimal
+	maxFee    decimal.Decimal
+
+	mu   sync.Mutex // guards st and byID
+	st   *state
+	byID map[uint64]*order
+
+	faults  faultSet
+	limits  *limiter
+	reqMu   sync.Mutex
+	reqSeen map[string]int
+}
+
+// New returns a simulator. A fresh state has demo balances and a market per
+// built-in symbol.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		now:       opts.Now,
+		statePath: opts.StatePath,
+		keys:      map[string]*Key{},
+		reqSeen:   map[string]int{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	keys := opts.Keys
+	if len(keys) == 0 {
+		keys = []Key{{Key: LocalKey, Secret: LocalSecret, Roles: []string{RoleTrader}}}
+	}
+	for i := range keys {
+		k := keys[i]
+		if k.Key == "" || k.Secret == "" {
+			return nil, fmt.Errorf("simulator key %d: key and secret must not be empty", i)
+		}
+		if _, dup := s.keys[k.Key]; dup {
+			return nil, fmt.Errorf("simulator key %q given twice", k.Key)
+		}
+		if len(k.Roles) == 0 {
+			k.Roles = []string{RoleTrader}
+		}
+		for _, r := range k.Roles {
+			switch r {
+			case RoleTrader, RoleFundManager, RoleAuditor:
+			default:
+				return nil, fmt.Errorf("simulator key %q: unknown role %q (want trader, fundmanager or auditor)", k.Key, r)
+			}
+			if r == RoleAuditor && len(k.Roles) > 1 {
+				return nil, fmt.Errorf("simulator key %q: the auditor role cannot be combined with others", k.Key)
+			}
+		}
+		k.Roles = append([]string(nil), k.Roles...)
+		s.keys[k.Key] = &k
+	}
+	s.makerFee = feeFraction(opts.MakerFeeBps, DefaultMakerFeeBps)
+	s.takerFee = feeFraction(opts.TakerFeeBps, DefaultTakerFeeBps)
+	s.maxFee = decimal.Max(s.makerFee, s.takerFee)
+	if opts.RateLimit {
+		s.limits = newLimiter(opts.PrivatePerMinute, opts.PublicPerMinute)
+	}
+	st := newState()
+	if opts.StatePath != "" {
+		var err error
+		if st, err = loadState(opts.StatePath); err != nil {
+			return nil, err
+		}
+	}
+	s.setState(st)
+	if opts.StatePath != "" {
+		if err := saveState(opts.StatePath, st); err != nil {
+			return nil, fmt.Errorf("simulator state %s: %w", opts.StatePath, err)
+		}
+	}
+	return s, nil
+}
+
+func feeFraction(bps, def int64) decimal.Decimal {
+	switch {
+	case bps == 0:
+		bps = def
+	case bps < 0:
+		bps = 0
+	}
+	return decimal.New(bps, -4)
+}
+
+func (s *Server) setState(st *state) {
+	s.st = st
+	s.byID = make(map[uint64]*order, len(st.Orders))
+	for _, o := range st.Orders {
+		s.byID[o.ID] = o
+	}
+}
+
+// commit saves the state after a change; s.mu must be held.
+func (s *Server) commit() *Error {
+	if s.statePath == "" {
+		return nil
+	}
+	if err := saveState(s.statePath, s.st); err != nil {
+		return errorf(http.StatusInternalServerError, ReasonSystem, "simulator could not save its state to %s: %v", s.statePath, err)
+	}
+	return nil
+}
+
+// ServeHTTP answers Gemini's REST API under /v1/ and the admin API under
+// /admin/ (see the package documentation).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	}
+	path := r.URL.Path
+	if path == "/admin" || strings.HasPrefix(path, "/admin/") {
+		s.serveAdmin(w, r)
+		return
+	}
+	s.countRequest(path)
+	lose := false
+	if f, ok := s.faults.take(path); ok {
+		if f.Latency > 0 {
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		switch f.Kind {
+		case FaultDrop:
+			abort(w)
+			return
+		case FaultStatus:
+			writeError(w, f.answer())
+			return
+		case FaultLoseResponse:
+			lose = true
+		}
+	}
+	if lose {
+		s.serveAPI(discardWriter{h: http.Header{}}, r)
+		abort(w)
+		return
+	}
+	s.serveAPI(w, r)
+}
+
+// abort closes the connection without an answer.
+func abort(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// discardWriter swallows the answer of a request whose response is lost.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
+func (s *Server) countRequest(path string) {
+	s.reqMu.Lock()
+	s.reqSeen[path]++
+	s.reqMu.Unlock()
+}
+
+// Requests returns how many requests each Gemini path has received (admin
+// requests are not counted), for tests that hold a client to a call budget.
+func (s *Server) Requests() map[string]int {
+	s.reqMu.Lock()
+	defer s.reqMu.Unlock()
+	out := make(map[string]int, len(s.reqSeen))
+	for k, v := range s.reqSeen {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetRequests sets every request count back to zero.
+func (s *Server) ResetRequests() {
+	s.reqMu.Lock()
+	s.reqSeen = map[string]int{}
+	s.reqMu.Unlock()
+}
+
+// Serve listens on addr ("" = 127.0.0.1:0, an ephemeral loopback port) and
+// serves s until stop is called or ctx is done. It returns the base URL,
+// e.g. "http://127.0.0.1:8399". Serve does not judge addr; callers that take
+// it from users should refuse non-loopback addresses (see IsLoopback).
+func Serve(ctx context.Context, s *Server, addr string) (url string, stop func() error, err error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	var once sync.Once
+	var stopErr error
+	stop = func() error {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				srv.Close()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					stopErr = err
+				}
+			}
+			<-done
+		})
+		return stopErr
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+		case <-done:
+		}
+	}()
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// IsLoopback reports whether a listen address (host:port) is on the
+// loopback interface. An empty host (all interfaces) is not.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,152 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
+)
+
+// hold returns the currency and amount that an order of this shape ties up
+// on the exchange: a buy holds price × amount of the quote currency, a sell
+// holds the amount of the base currency.
+func hold(r SymbolRules, side string, price, amount decimal.Decimal) (string, decimal.Decimal) {
+	if side == "buy" {
+		return r.Quote, price.Mul(amount)
+	}
+	return r.Base, amount
+}
+
+type budgetEntry struct {
+	line   BudgetLine
+	orders []string // addresses of the placements holding this currency
+	first  *Order
+}
+
+// checkBudget works out, per currency, what the plan's placements hold and
+// what its cancels release, and reports every currency that falls short.
+func (c *computer) checkBudget() {
+	lines := map[string]*budgetEntry{}
+	entry := func(cur string) *budgetEntry {
+		e, ok := lines[cur]
+		if !ok {
+			e = &budgetEntry{line: BudgetLine{Currency: cur, Available: c.in.Balances[cur].Available}}
+			lines[cur] = e
+		}
+		return e
+	}
+	for i := range c.plan.Actions {
+		a := &c.plan.Actions[i]
+		if cancelling(a) {
+			if r, ok := c.in.Rules[a.Before.Symbol]; ok {
+				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount)
+				e := entry(cur)
+				e.line.Released = e.line.Released.Add(amt)
+			}
+		}
+		if placing(a) {
+			if r, ok := c.in.Rules[a.After.Symbol]; ok {
+				cur, amt := hold(r, a.After.Side, a.After.Price, a.After.Amount)
+				e := entry(cur)
+				e.line.Held = e.line.Held.Add(amt)
+				e.orders = append(e.orders, fmt.Sprintf("%s (%s)", a.After.Address, c.showNotional(a.After, amt)))
+				if e.first == nil {
+					e.first = a.After
+				}
+			}
+		}
+	}
+	curs := make([]string, 0, len(lines))
+	for cur := range lines {
+		curs = append(curs, cur)
+	}
+	sort.Strings(curs)
+	for _, cur := range curs {
+		e := lines[cur]
+		e.line.Remaining = e.line.Available.Add(e.line.Released).Sub(e.line.Held)
+		c.plan.Budget = append(c.plan.Budget, e.line)
+		if e.line.Remaining.IsNegative() && e.first != nil {
+			l := e.line
+			c.errorAt(e.first, "Insufficient "+cur, fmt.Sprintf(
+				"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.",
+				l.Held, cur, l.Available.Add(l.Released), cur, l.Available, l.Released, l.Remaining.Neg(), cur, cur, listOf(e.orders)))
+		}
+	}
+}
+
+// listOf joins up to ten items and says how many more there are.
+func listOf(items []string) string {
+	const max = 10
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
+}
+
+// checkOpenNotional enforces max_open_notional: per quote currency, every
+// managed order open after the plan (the live ones it keeps, at price ×
+// remaining, and the ones it places, at price × amount) must stay within the
+// limit. Only a plan that places orders in a currency can break its limit.
+func (c *computer) checkOpenNotional() {
+	g := c.in.Guard
+	if g == nil || len(g.MaxOpenNotional) == 0 {
+		return
+	}
+	kept, placed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	first := map[string]*Order{}
+	var unknown []string
+	for _, l := range c.liveOrder {
+		if _, gone := c.cancelOf[l]; gone {
+			continue
+		}
+		q, ok := c.quoteOf(l.Symbol)
+		if !ok {
+			unknown = append(unknown, l.Symbol)
+			continue
+		}
+		kept[q] = kept[q].Add(l.Price.Mul(l.RemainingAmount))
+	}
+	for i := range c.plan.Actions {
+		a := &c.plan.Actions[i]
+		if !placing(a) {
+			continue
+		}
+		q, ok := c.quoteOf(a.After.Symbol)
+		if !ok {
+			continue // reported as an unknown symbol
+		}
+		placed[q] = placed[q].Add(a.After.Price.Mul(a.After.Amount))
+		if first[q] == nil {
+			first[q] = a.After
+		}
+	}
+	if len(unknown) > 0 && len(first) > 0 {
+		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Refused by guard max_open_notional",
+			Detail: fmt.Sprintf("The quote currency of live orders on %s is unknown (no symbol rules were read), so the open notional cannot be checked.", strings.Join(unknown, ", "))})
+	}
+	qs := make([]string, 0, len(first))
+	for q := range first {
+		qs = append(qs, q)
+	}
+	sort.Strings(qs)
+	for _, q := range qs {
+		limit, ok := g.MaxOpenNotional[q]
+		if !ok {
+			continue
+		}
+		total := kept[q].Add(placed[q])
+		if total.GreaterThan(limit) {
+			c.guardError(first[q], "max_open_notional", fmt.Sprintf(
+				"After this plan the managed %s orders would total %s %s (%s kept + %s placed), over the guard's max_open_notional of %s %s.",
+				q, total, q, kept[q], placed[q], limit, q))
+		}
+	}
+}
+
+// quoteOf returns a symbol's quote currency from its rules.
+func (c *computer) quoteOf(symbol string) (string, bool) {
+	r, ok := c.in.Rules[symbol]
+	return r.Quote, ok && r.Quote != ""
+}

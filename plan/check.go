@@ -1,0 +1,209 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
+)
+
+// check runs every check that needs the whole plan: symbol rules and guards
+// for each placement, then the budget and the open-notional guard.
+func (c *computer) check() {
+	for i := range c.plan.Actions {
+		a := &c.plan.Actions[i]
+		if a.Kind != Create && a.Kind != Replace {
+			continue
+		}
+		c.checkPlacement(a.After)
+	}
+	c.checkBudget()
+	c.checkOpenNotional()
+}
+
+// placing reports whether the action places a new order.
+func placing(a *Action) bool { return a.Kind == Create || a.Kind == Replace }
+
+// cancelling reports whether the action cancels a live order.
+func cancelling(a *Action) bool { return a.Kind == Cancel || a.Kind == Replace }
+
+func (c *computer) checkPlacement(d *Order) {
+	if !strings.HasPrefix(d.ClientOrderID, c.prefix) {
+		c.errorAt(d, "Client order id outside the namespace",
+			fmt.Sprintf("%s would be placed with client_order_id %q, which does not start with %q; orderform only places orders it can recognise.", d.Address, d.ClientOrderID, c.prefix))
+	}
+	r, ok := c.in.Rules[d.Symbol]
+	if !ok {
+		c.errorAt(d, "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
+		return
+	}
+	c.checkStatus(d, r)
+	if d.Amount.LessThan(r.MinAmount) || !d.Amount.IsPositive() {
+		c.errorAt(d, "Amount below the minimum", fmt.Sprintf("The amount %s of %s is below %s's minimum order size %s %s.",
+			c.show(d, "amount", d.Amount), d.Address, d.Symbol, r.MinAmount, r.Base))
+	}
+	c.checkIncrement(d, "amount", d.Amount, r.AmountIncrement)
+	c.checkIncrement(d, "price", d.Price, r.PriceIncrement)
+	if orderType(d.Type) == "stop-limit" {
+		c.checkIncrement(d, "stop_price", d.StopPrice, r.PriceIncrement)
+		c.checkStop(d)
+	}
+	c.checkGuards(d, r)
+}
+
+func (c *computer) show(d *Order, attr string, v decimal.Decimal) string {
+	if isSensitive(d, attr) {
+		return "(sensitive value)"
+	}
+	return v.String()
+}
+
+func (c *computer) checkStatus(d *Order, r SymbolRules) {
+	switch r.Status {
+	case "open", "limit_only", "":
+	case "post_only":
+		if !slices.Contains(d.Options, "maker-or-cancel") {
+			c.errorAt(d, "Symbol accepts only maker-or-cancel orders",
+				fmt.Sprintf("%s is in post_only mode, so %s can only be placed with options = [\"maker-or-cancel\"].", d.Symbol, d.Address))
+		}
+	default:
+		c.errorAt(d, "Symbol closed for new orders",
+			fmt.Sprintf("%s's status is %q, so %s cannot be placed now.", d.Symbol, r.Status, d.Address))
+	}
+}
+
+// checkIncrement refuses a value that is not a multiple of its increment,
+// naming the nearest valid values below and above. Nothing is rounded.
+func (c *computer) checkIncrement(d *Order, attr string, v, inc decimal.Decimal) {
+	if !inc.IsPositive() {
+		return
+	}
+	q, rem := v.QuoRem(inc, 0)
+	if rem.IsZero() {
+		return
+	}
+	what := map[string]string{"amount": "amount increment", "price": "price increment", "stop_price": "price increment"}[attr]
+	detail := fmt.Sprintf("The %s of %s is not a multiple of %s's %s %s.", attr, d.Address, d.Symbol, what, inc)
+	if !isSensitive(d, attr) {
+		below := q.Mul(inc)
+		if v.IsNegative() {
+			below = below.Sub(inc)
+		}
+		above := below.Add(inc)
+		detail = fmt.Sprintf("The %s %s of %s is not a multiple of %s's %s %s. ", attr, v, d.Address, d.Symbol, what, inc)
+		if below.IsPositive() {
+			detail += fmt.Sprintf("The nearest valid values are %s and %s.", below, above)
+		} else {
+			detail += fmt.Sprintf("The nearest valid value is %s.", above)
+		}
+	}
+	detail += " orderform never rounds silently: use floor_to, ceil_to or round_to."
+	c.errorAt(d, fmt.Sprintf("Invalid %s increment", strings.ReplaceAll(attr, "_", " ")), detail)
+}
+
+// checkStop requires a buy's stop below its limit price and a sell's above,
+// and the limit within 50% of the stop, as the exchange does.
+func (c *computer) checkStop(d *Order) {
+	stop, price := d.StopPrice, d.Price
+	if !stop.IsPositive() {
+		c.errorAt(d, "Missing stop price", fmt.Sprintf("%s is a stop-limit order and needs a positive stop_price.", d.Address))
+		return
+	}
+	hidden := isSensitive(d, "price") || isSensitive(d, "stop_price")
+	vals := ""
+	if !hidden {
+		vals = fmt.Sprintf(" (stop_price %s, price %s)", stop, price)
+	}
+	switch {
+	case d.Side == "buy" && !stop.LessThan(price):
+		c.errorAt(d, "Stop price on the wrong side", fmt.Sprintf("A buy stop-limit order triggers as the price rises, so the stop_price of %s must be below its price%s.", d.Address, vals))
+	case d.Side == "sell" && !stop.GreaterThan(price):
+		c.errorAt(d, "Stop price on the wrong side", fmt.Sprintf("A sell stop-limit order triggers as the price falls, so the stop_price of %s must be above its price%s.", d.Address, vals))
+	case price.Sub(stop).Abs().GreaterThan(stop.Div(decimal.NewFromInt(2))):
+		c.errorAt(d, "Limit price too far from the stop price", fmt.Sprintf("The exchange requires the price of %s to be within 50%% of its stop_price%s.", d.Address, vals))
+	}
+}
+
+// checkGuards applies the per-order limits of the guard block, and warns of
+// a maker-or-cancel order that the exchange would cancel at once.
+func (c *computer) checkGuards(d *Order, r SymbolRules) {
+	g := c.in.Guard
+	t, haveTicker := c.in.Tickers[d.Symbol]
+	price := c.show(d, "price", d.Price)
+	if g != nil && g.MaxOrderNotional.Valid {
+		n := d.Price.Mul(d.Amount)
+		if n.GreaterThan(g.MaxOrderNotional.Decimal) {
+			c.guardError(d, "max_order_notional", fmt.Sprintf("%s would hold %s %s (price × amount), over the guard's max_order_notional of %s %s.",
+				d.Address, c.showNotional(d, n), r.Quote, g.MaxOrderNotional.Decimal, r.Quote))
+		}
+	}
+	if g != nil && g.MaxPriceDeviation.Valid {
+		mid, ok := midOf(t)
+		switch {
+		case !haveTicker || !ok:
+			c.guardError(d, "max_price_deviation", fmt.Sprintf("The guard's max_price_deviation needs the bid and ask of %s, which were not read; %s cannot be checked.", d.Symbol, d.Address))
+		default:
+			dev := d.Price.Sub(mid).Abs().Div(mid)
+			if dev.GreaterThan(g.MaxPriceDeviation.Decimal) {
+				c.guardError(d, "max_price_deviation", fmt.Sprintf("The price %s of %s is %s from %s's mid %s (bid %s, ask %s), more than the guard's max_price_deviation of %s.",
+					price, d.Address, c.showPercent(d, dev), d.Symbol, mid, t.Bid, t.Ask, percent(g.MaxPriceDeviation.Decimal)))
+			}
+		}
+	}
+	if orderType(d.Type) != "limit" {
+		return
+	}
+	crosses, against := false, ""
+	if haveTicker {
+		switch {
+		case d.Side == "buy" && t.Ask.IsPositive() && d.Price.GreaterThanOrEqual(t.Ask):
+			crosses, against = true, "ask "+t.Ask.String()
+		case d.Side == "sell" && t.Bid.IsPositive() && d.Price.LessThanOrEqual(t.Bid):
+			crosses, against = true, "bid "+t.Bid.String()
+		}
+	}
+	switch {
+	case g != nil && !g.AllowCrossing && !haveTicker:
+		c.guardError(d, "allow_crossing", fmt.Sprintf("The guard refuses orders that would trade at once, which needs the bid and ask of %s; they were not read, so %s cannot be checked.", d.Symbol, d.Address))
+	case g != nil && !g.AllowCrossing && crosses:
+		c.guardError(d, "allow_crossing", fmt.Sprintf("The %s at %s of %s would trade at once against the %s; the guard sets allow_crossing = false.", d.Side, price, d.Address, against))
+	case crosses && slices.Contains(d.Options, "maker-or-cancel"):
+		rg := d.Range
+		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Maker-or-cancel order would take",
+			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", d.Side, price, d.Address, against),
+			Subject: &rg})
+	}
+}
+
+func (c *computer) showNotional(d *Order, n decimal.Decimal) string {
+	if isSensitive(d, "price") || isSensitive(d, "amount") {
+		return "(sensitive value)"
+	}
+	return n.String()
+}
+
+func (c *computer) showPercent(d *Order, f decimal.Decimal) string {
+	if isSensitive(d, "price") {
+		return "(sensitive value)"
+	}
+	return percent(f)
+}
+
+func (c *computer) guardError(d *Order, guard, detail string) {
+	c.errorAt(d, "Refused by guard "+guard, detail)
+}
+
+// midOf returns (bid+ask)/2, or false when either side is missing.
+func midOf(t Ticker) (decimal.Decimal, bool) {
+	if !t.Bid.IsPositive() || !t.Ask.IsPositive() {
+		return decimal.Decimal{}, false
+	}
+	return t.Bid.Add(t.Ask).Div(decimal.NewFromInt(2)), true
+}
+
+// percent renders a fraction as a percentage with at most two decimals.
+func percent(f decimal.Decimal) string {
+	return f.Mul(decimal.NewFromInt(100)).Round(2).String() + "%"
+}

@@ -1,0 +1,428 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// ManagedPrefix returns the client_order_id prefix of a namespace's orders.
+func ManagedPrefix(namespace string) string { return "of:" + namespace + ":" }
+
+// Compute returns the actions that turn the live book into the desired one,
+// and every problem the checks find. It does no I/O. The plan is returned even
+// when there are errors, so that it can be shown; its Errored field is then
+// set and it must not be saved or applied.
+func Compute(in Input) (*Plan, hcl.Diagnostics) {
+	c := newComputer(&in)
+	if in.Destroy {
+		c.destroy()
+	} else {
+		c.reconcile()
+	}
+	c.cancelLeftovers()
+	sortActions(c.plan.Actions)
+	c.checkTargets()
+	c.check()
+	c.plan.Errored = c.diags.HasErrors()
+	return c.plan, c.diags
+}
+
+// candidate is a managed live order that may stand for a desired order.
+type candidate struct {
+	live      *LiveOrder
+	movedFrom string // the old address when found through a moved block
+}
+
+type computer struct {
+	in     *Input
+	plan   *Plan
+	diags  hcl.Diagnostics
+	prefix string
+
+	live      map[string][]*LiveOrder // managed live orders by client id
+	liveOrder []*LiveOrder            // managed live orders in input order
+	consumed  map[*LiveOrder]bool     // managed live orders accounted for
+	desired   map[string]*Order       // by client id
+	movedTo   map[string][]Moved      // by the new client id
+	movedFrom map[string]Moved        // by the old client id
+
+	// cancelOf remembers, for the checks, the desired order (if any) behind
+	// each cancel.
+	cancelOf map[*LiveOrder]*Order
+
+	// The copies that actions point to, allocated once: their capacity is
+	// never exceeded, so pointers into them stay valid.
+	lives  []LiveOrder
+	orders []Order
+}
+
+// copyLive returns a pointer to a copy of l that the plan owns.
+func (c *computer) copyLive(l *LiveOrder) *LiveOrder {
+	if len(c.lives) == cap(c.lives) {
+		x := *l
+		return &x
+	}
+	c.lives = append(c.lives, *l)
+	return &c.lives[len(c.lives)-1]
+}
+
+// copyOrder returns a pointer to a copy of d that the plan owns.
+func (c *computer) copyOrder(d *Order) *Order {
+	if len(c.orders) == cap(c.orders) {
+		x := *d
+		return &x
+	}
+	c.orders = append(c.orders, *d)
+	return &c.orders[len(c.orders)-1]
+}
+
+func newComputer(in *Input) *computer {
+	c := &computer{
+		in: in,
+		plan: &Plan{
+			FormatVersion: FormatVersion,
+			Target:        in.Target,
+			Destroy:       in.Destroy,
+			Targets:       append([]string(nil), in.Targets...),
+			Actions:       make([]Action, 0, len(in.Desired)+len(in.Live)),
+		},
+		prefix:    ManagedPrefix(in.Target.Namespace),
+		live:      make(map[string][]*LiveOrder, len(in.Live)),
+		consumed:  make(map[*LiveOrder]bool, len(in.Live)),
+		liveOrder: make([]*LiveOrder, 0, len(in.Live)),
+		lives:     make([]LiveOrder, 0, len(in.Live)+len(in.Desired)),
+		orders:    make([]Order, 0, len(in.Desired)),
+		desired:   make(map[string]*Order, len(in.Desired)),
+		movedTo:   make(map[string][]Moved),
+		movedFrom: make(map[string]Moved),
+		cancelOf:  make(map[*LiveOrder]*Order),
+	}
+	for i := range in.Live {
+		l := &in.Live[i]
+		switch {
+		case strings.HasPrefix(l.ClientOrderID, c.prefix):
+			c.live[l.ClientOrderID] = append(c.live[l.ClientOrderID], l)
+			c.liveOrder = append(c.liveOrder, l)
+		case strings.HasPrefix(l.ClientOrderID, "of:"):
+			c.plan.Foreign++
+		default:
+			c.plan.Unmanaged++
+		}
+	}
+	for i := range in.Desired {
+		d := &in.Desired[i]
+		if prev, ok := c.desired[d.ClientOrderID]; ok {
+			c.errorAt(d, "Duplicate client order id",
+				fmt.Sprintf("%s and %s have the same client_order_id %s; each order needs its own address.", prev.Address, d.Address, d.ClientOrderID))
+			continue
+		}
+		c.desired[d.ClientOrderID] = d
+	}
+	for _, m := range in.Moved {
+		if d, ok := c.desired[m.FromClientOrderID]; ok {
+			r := m.Range
+			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved from an address still in use",
+				Detail:  fmt.Sprintf("A moved block moves %s to %s, but %s is still in the configuration. Remove the moved block or the old order.", m.From, m.To, d.Address),
+				Subject: &r})
+			continue
+		}
+		c.movedTo[m.ToClientOrderID] = append(c.movedTo[m.ToClientOrderID], m)
+		c.movedFrom[m.FromClientOrderID] = m
+	}
+	return c
+}
+
+// matches reports whether addr is selected by one of the patterns: the exact
+// address, or, for a pattern without an instance key, any of its instances.
+func matches(patterns []string, addr string) bool {
+	for _, p := range patterns {
+		if addr == p || (strings.HasPrefix(addr, p) && len(addr) > len(p) && addr[len(p)] == '[' && !strings.HasSuffix(p, "]")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *computer) targeted(addr string) bool {
+	return len(c.in.Targets) == 0 || matches(c.in.Targets, addr)
+}
+
+// candidates returns the managed live orders that stand for d: those with its
+// client id and those with the client id of an address moved to it.
+func (c *computer) candidates(d *Order) []candidate {
+	var cs []candidate
+	for _, l := range c.live[d.ClientOrderID] {
+		cs = append(cs, candidate{live: l})
+	}
+	for _, m := range c.movedTo[d.ClientOrderID] {
+		for _, l := range c.live[m.FromClientOrderID] {
+			cs = append(cs, candidate{live: l, movedFrom: m.From})
+		}
+	}
+	return cs
+}
+
+func (c *computer) add(a Action) { c.plan.Actions = append(c.plan.Actions, a) }
+
+func (c *computer) reconcile() {
+	for i := range c.in.Desired {
+		d := &c.in.Desired[i]
+		if c.desired[d.ClientOrderID] != d {
+			continue // a duplicate id, already reported
+		}
+		cs := c.candidates(d)
+		for _, cand := range cs {
+			c.consumed[cand.live] = true
+		}
+		if !c.targeted(d.Address) {
+			continue // left as it is, live orders included
+		}
+		forced := matches(c.in.Replace, d.Address)
+		if len(cs) == 0 {
+			c.reconcileClosed(d, forced)
+			continue
+		}
+		c.reconcileLive(d, cs, forced)
+	}
+}
+
+// reconcileClosed handles a desired order with no live order, using its
+// history to tell "never placed" from "filled" from "cancelled".
+func (c *computer) reconcileClosed(d *Order, forced bool) {
+	after := c.copyOrder(d)
+	create := Action{Kind: Create, Address: d.Address, ClientOrderID: d.ClientOrderID, After: after}
+	h, ok := c.lastClosed(d)
+	if !ok {
+		if forced {
+			create.Why = WhyRequested
+			create.Reasons = []string{"replacement requested with -replace"}
+		}
+		c.add(create)
+		return
+	}
+	switch {
+	case h.IsLive:
+		c.errorAt(d, "Order changed while planning",
+			fmt.Sprintf("The history shows order %s of %s as live, but it was not among the active orders read a moment earlier. Run the plan again.", h.OrderID, d.Address))
+	case forced:
+		create.Why = WhyRequested
+		create.Reasons = []string{"replacement requested with -replace"}
+		create.Notes = []string{lastOrderNote(&h)}
+		c.add(create)
+	case h.IsCancelled:
+		create.Why = WhyCancelledOutside
+		create.Reasons = []string{lastOrderNote(&h)}
+		c.add(create)
+	case d.OnFill == "replace":
+		create.Why = WhyRefill
+		create.Reasons = []string{lastOrderNote(&h) + `; on_fill = "replace"`}
+		c.add(create)
+	default:
+		c.add(Action{
+			Kind: Filled, Address: d.Address, ClientOrderID: h.ClientOrderID,
+			Before: c.copyLive(&h), After: after,
+			Notes: []string{lastOrderNote(&h) + `; on_fill = "done", so it is not placed again (use -replace to place it again)`},
+		})
+	}
+}
+
+// lastClosed returns the newest closed order of d, its own or that of an
+// address moved to it.
+func (c *computer) lastClosed(d *Order) (LiveOrder, bool) {
+	h, ok := c.in.History[d.ClientOrderID]
+	for _, m := range c.movedTo[d.ClientOrderID] {
+		if o, found := c.in.History[m.FromClientOrderID]; found && (!ok || o.TimestampMS > h.TimestampMS) {
+			h, ok = o, true
+		}
+	}
+	return h, ok
+}
+
+func lastOrderNote(h *LiveOrder) string {
+	if h.IsCancelled {
+		s := fmt.Sprintf("the last order %s was cancelled", h.OrderID)
+		if h.Reason != "" {
+			s += " (" + h.Reason + ")"
+		}
+		if h.ExecutedAmount.IsPositive() {
+			s += fmt.Sprintf(" after %s of %s filled", h.ExecutedAmount, h.OriginalAmount)
+		}
+		return s
+	}
+	return fmt.Sprintf("the last order %s filled (%s of %s at %s)", h.OrderID, h.ExecutedAmount, h.OriginalAmount, h.Price)
+}
+
+// reconcileLive handles a desired order with one or more live orders: the
+// best match is kept or replaced, the others are cancelled as duplicates.
+func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
+	diffs := make([][]change, len(cs))
+	for i := range cs {
+		diffs[i] = diff(cs[i].live, d)
+	}
+	best := bestCandidate(d, cs, diffs)
+	b := cs[best]
+	a := Action{Address: d.Address, Before: c.copyLive(b.live), After: c.copyOrder(d), MovedFrom: b.movedFrom}
+	if b.live.ExecutedAmount.IsPositive() {
+		a.Notes = append(a.Notes, fmt.Sprintf("%s of %s filled", b.live.ExecutedAmount, b.live.OriginalAmount))
+	}
+	switch {
+	case forced || len(diffs[best]) > 0:
+		a.Kind, a.ClientOrderID, a.Why = Replace, d.ClientOrderID, WhyChanged
+		for _, ch := range diffs[best] {
+			a.Changed = append(a.Changed, ch.attr)
+			a.Reasons = append(a.Reasons, ch.reason(d))
+		}
+		if forced {
+			a.Why = WhyRequested
+			a.Reasons = append(a.Reasons, "replacement requested with -replace")
+		}
+		if b.live.ExecutedAmount.IsPositive() {
+			a.Notes[0] += fmt.Sprintf("; the replacement is placed for the full amount %s", d.Amount)
+		}
+		if b.movedFrom != "" {
+			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the new order gets the client_order_id of %s", b.movedFrom, d.Address))
+		}
+		c.noteCancel(b.live, d)
+	default:
+		a.Kind, a.ClientOrderID = NoOp, b.live.ClientOrderID
+		if b.movedFrom != "" {
+			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the live order keeps its client_order_id %s, so keep the moved block while it lives", b.movedFrom, b.live.ClientOrderID))
+		}
+	}
+	c.add(a)
+	for i := range cs {
+		if i == best {
+			continue
+		}
+		what := "kept"
+		if a.Kind == Replace {
+			what = "replaced"
+		}
+		c.add(Action{
+			Kind: Cancel, Address: d.Address, ClientOrderID: cs[i].live.ClientOrderID, Before: c.copyLive(cs[i].live),
+			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom,
+			Reasons: []string{fmt.Sprintf("duplicate of order %s, which is %s", b.live.OrderID, what)},
+		})
+		c.noteCancel(cs[i].live, d)
+	}
+}
+
+// noteCancel records that live is cancelled and checks prevent_cancel.
+func (c *computer) noteCancel(live *LiveOrder, d *Order) {
+	c.cancelOf[live] = d
+	if d != nil && d.PreventCancel {
+		c.errorAt(d, "Order is protected by prevent_cancel",
+			fmt.Sprintf("This plan would cancel order %s (%s) of %s, but its lifecycle block sets prevent_cancel = true. Change the configuration back, or remove prevent_cancel to allow it.", live.OrderID, live.ClientOrderID, d.Address))
+	}
+}
+
+// destroy cancels every managed live order (within the targets).
+func (c *computer) destroy() {
+	for _, l := range c.liveOrder {
+		addr, d := c.addressOf(l)
+		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
+			c.consumed[l] = true
+			continue
+		}
+		c.consumed[l] = true
+		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyDestroy})
+		c.noteCancel(l, d)
+	}
+}
+
+// addressOf returns the address of a managed live order when the
+// configuration still knows it, and the desired order if there is one.
+func (c *computer) addressOf(l *LiveOrder) (string, *Order) {
+	if d, ok := c.desired[l.ClientOrderID]; ok {
+		return d.Address, d
+	}
+	if m, ok := c.movedFrom[l.ClientOrderID]; ok {
+		if d, ok := c.desired[m.ToClientOrderID]; ok {
+			return d.Address, d
+		}
+		return m.From, nil
+	}
+	return "", nil
+}
+
+// cancelLeftovers cancels the managed live orders that no desired order
+// claimed. With -target, only those whose address is known and targeted.
+func (c *computer) cancelLeftovers() {
+	for _, l := range c.liveOrder {
+		if c.consumed[l] {
+			continue
+		}
+		addr, _ := c.addressOf(l)
+		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
+			continue
+		}
+		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyNotInConfig,
+			Reasons: []string{"not in configuration"}})
+		c.noteCancel(l, nil)
+	}
+}
+
+// checkTargets warns about -target and -replace addresses that select nothing.
+func (c *computer) checkTargets() {
+	known := func(p string) bool {
+		for i := range c.in.Desired {
+			if matches([]string{p}, c.in.Desired[i].Address) {
+				return true
+			}
+		}
+		for _, m := range c.in.Moved {
+			if matches([]string{p}, m.From) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range c.in.Targets {
+		if !known(t) {
+			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Target matches no order",
+				Detail: fmt.Sprintf("-target=%s selects no order of the configuration, so it changes nothing.", t)})
+		}
+	}
+	for _, r := range c.in.Replace {
+		if !known(r) {
+			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replace address matches no order",
+				Detail: fmt.Sprintf("-replace=%s selects no order of the configuration, so nothing is replaced.", r)})
+		}
+	}
+}
+
+func (c *computer) errorAt(d *Order, summary, detail string) {
+	r := d.Range
+	c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r})
+}
+
+func sortActions(as []Action) {
+	sort.SliceStable(as, func(i, j int) bool {
+		a, b := &as[i], &as[j]
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		if a.ClientOrderID != b.ClientOrderID {
+			return a.ClientOrderID < b.ClientOrderID
+		}
+		return orderIDLess(liveID(a), liveID(b))
+	})
+}
+
+func liveID(a *Action) string {
+	if a.Before == nil {
+		return ""
+	}
+	return a.Before.OrderID
+}
+
+// orderIDLess orders numeric ids by value: shorter first, then lexically.
+func orderIDLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}

@@ -1,0 +1,287 @@
+package plan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DefaultExpiry is how long a saved plan stays valid unless configured.
+const DefaultExpiry = 15 * time.Minute
+
+// fileFormat marks a file as an orderform saved plan.
+const fileFormat = "orderform-plan"
+
+// maxPlanFile bounds what Load reads; a real plan of 10,000 orders is a few MB.
+const maxPlanFile = 256 << 20
+
+// Errors returned by Load and Check, for callers that branch on them.
+var (
+	ErrNotPlanFile = errors.New("not an orderform plan file")
+	ErrTruncated   = errors.New("plan file is truncated")
+	ErrTampered    = errors.New("plan file was modified or damaged")
+	ErrVersion     = errors.New("unsupported plan file version")
+	ErrHasErrors   = errors.New("plan has errors")
+	ErrExpired     = errors.New("saved plan has expired")
+	ErrOtherTarget = errors.New("saved plan is for another target")
+	ErrStale       = errors.New("saved plan is stale")
+)
+
+// Saved is a plan written with plan -out, to be applied later exactly as it
+// was shown. It holds no secrets: no key, no secret, no signature.
+type Saved struct {
+	FormatVersion   string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	Target          Target
+	ConfigDigest    string // digest of the configuration files and variable values
+	LiveFingerprint string // Fingerprint of the live orders the plan was computed from
+	Plan            *Plan
+	Checksum        string // "sha256:<hex>" of the saved body; set by Save and Load
+}
+
+// NewSaved wraps a plan for saving; expiry is DefaultExpiry when zero.
+func NewSaved(p *Plan, configDigest, liveFingerprint string, now time.Time, expiry time.Duration) *Saved {
+	if expiry <= 0 {
+		expiry = DefaultExpiry
+	}
+	now = now.UTC().Truncate(time.Second)
+	return &Saved{FormatVersion: FormatVersion, CreatedAt: now, ExpiresAt: now.Add(expiry), Target: p.Target,
+		ConfigDigest: configDigest, LiveFingerprint: liveFingerprint, Plan: p}
+}
+
+type fileEnvelope struct {
+	Format        string          `json:"format"`
+	FormatVersion string          `json:"format_version"`
+	Checksum      string          `json:"checksum"`
+	Body          json.RawMessage `json:"body"`
+}
+
+type fileBody struct {
+	CreatedAt       time.Time `json:"created_at"`
+	ExpiresAt       time.Time `json:"expires_at"`
+	Target          Target    `json:"target"`
+	ConfigDigest    string    `json:"config_digest"`
+	LiveFingerprint string    `json:"live_fingerprint"`
+	Plan            *wirePlan `json:"plan"`
+}
+
+// Save writes s to path atomically (a temporary file in the same directory,
+// then a rename) with mode 0600. A plan with errors is refused.
+func Save(path string, s *Saved) error {
+	if s.Plan == nil {
+		return fmt.Errorf("save plan %s: no plan", path)
+	}
+	if s.Plan.Errored {
+		return fmt.Errorf("save plan %s: %w", path, ErrHasErrors)
+	}
+	wp := toWirePlan(s.Plan)
+	body, err := json.MarshalIndent(fileBody{s.CreatedAt.UTC(), s.ExpiresAt.UTC(), s.Target, s.ConfigDigest, s.LiveFingerprint, &wp}, "  ", "  ")
+	if err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
+	}
+	sum := checksum(body)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "{\n  \"format\": %q,\n  \"format_version\": %q,\n  \"checksum\": %q,\n  \"body\": ", fileFormat, FormatVersion, sum)
+	buf.Write(body)
+	buf.WriteString("\n}\n")
+	if err := writeAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
+	}
+	s.FormatVersion, s.Checksum = FormatVersion, sum
+	return nil
+}
+
+func writeAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func checksum(body []byte) string {
+	h := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// Load reads a saved plan. It refuses, with an error wrapping one of the Err*
+// values, a file that is not a plan, is truncated, was changed after it was
+// written, or has a format version this orderform does not know.
+func Load(path string) (*Saved, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load plan: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPlanFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", path, err)
+	}
+	if len(data) > maxPlanFile {
+		return nil, fmt.Errorf("load plan %s: %w: larger than %d bytes", path, ErrNotPlanFile, maxPlanFile)
+	}
+	s, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Parse decodes the bytes of a saved plan; see Load.
+func Parse(data []byte) (*Saved, error) {
+	var env fileEnvelope
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&env); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) && bytes.Contains(data, []byte(`"`+fileFormat+`"`)) {
+			return nil, fmt.Errorf("%w; make the plan again with orderform plan -out", ErrTruncated)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrNotPlanFile, err)
+	}
+	if env.Format != fileFormat {
+		return nil, fmt.Errorf("%w: no \"format\": %q field", ErrNotPlanFile, fileFormat)
+	}
+	if major(env.FormatVersion) != major(FormatVersion) {
+		return nil, fmt.Errorf("%w %q: this orderform reads version %s; make the plan again with this orderform", ErrVersion, env.FormatVersion, FormatVersion)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the plan", ErrTampered)
+	}
+	if len(env.Body) == 0 || env.Checksum == "" {
+		return nil, fmt.Errorf("%w: no body or checksum", ErrTampered)
+	}
+	if sum := checksum(env.Body); sum != env.Checksum {
+		return nil, fmt.Errorf("%w: the checksum does not match its content; make the plan again", ErrTampered)
+	}
+	var body fileBody
+	if err := json.Unmarshal(env.Body, &body); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
+	}
+	if body.Plan == nil {
+		return nil, fmt.Errorf("%w: no plan", ErrTampered)
+	}
+	p, err := fromWirePlan(body.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
+	}
+	return &Saved{FormatVersion: env.FormatVersion, CreatedAt: body.CreatedAt, ExpiresAt: body.ExpiresAt, Target: body.Target,
+		ConfigDigest: body.ConfigDigest, LiveFingerprint: body.LiveFingerprint, Plan: p, Checksum: env.Checksum}, nil
+}
+
+func major(v string) string {
+	m, _, _ := strings.Cut(v, ".")
+	return m
+}
+
+// Check refuses a saved plan that has expired, is aimed at another target
+// than the one configured now, or was computed from live orders that have
+// since changed. Each error says what changed and to plan again.
+func (s *Saved) Check(now time.Time, target Target, liveFingerprint string) error {
+	if !now.Before(s.ExpiresAt) {
+		return fmt.Errorf("%w: it expired at %s, %s ago; run orderform plan -out again",
+			ErrExpired, s.ExpiresAt.UTC().Format(time.RFC3339), now.Sub(s.ExpiresAt).Round(time.Second))
+	}
+	if diffs := targetDiffs(s.Target, target); len(diffs) > 0 {
+		return fmt.Errorf("%w: %s; run orderform plan -out against this target", ErrOtherTarget, strings.Join(diffs, ", "))
+	}
+	if liveFingerprint != s.LiveFingerprint {
+		return fmt.Errorf("%w: the live orders of namespace %q changed since it was made (an order was placed, cancelled, filled or changed); run orderform plan -out again",
+			ErrStale, s.Target.Namespace)
+	}
+	return nil
+}
+
+func targetDiffs(saved, now Target) []string {
+	var d []string
+	field := func(name, a, b string) {
+		if a != b {
+			d = append(d, fmt.Sprintf("the plan's %s is %q, now it is %q", name, a, b))
+		}
+	}
+	field("environment", saved.Environment, now.Environment)
+	field("base URL", saved.BaseURL, now.BaseURL)
+	field("account", saved.Account, now.Account)
+	field("namespace", saved.Namespace, now.Namespace)
+	return d
+}
+
+// Fingerprint digests the namespace's managed live orders: their ids, client
+// ids, symbols, sides, types, prices, amounts, options and status. Any change
+// to one of them, or one vanishing or appearing, changes it; orders of other
+// namespaces and unmanaged orders do not.
+func Fingerprint(live []LiveOrder, namespace string) string {
+	prefix := ManagedPrefix(namespace)
+	var ms []*LiveOrder
+	for i := range live {
+		if strings.HasPrefix(live[i].ClientOrderID, prefix) {
+			ms = append(ms, &live[i])
+		}
+	}
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].OrderID != ms[j].OrderID {
+			return orderIDLess(ms[i].OrderID, ms[j].OrderID)
+		}
+		return ms[i].ClientOrderID < ms[j].ClientOrderID
+	})
+	h := sha256.New()
+	fmt.Fprintf(h, "orderform live v1\x00%s\n", namespace)
+	for _, l := range ms {
+		opts := append([]string(nil), l.Options...)
+		sort.Strings(opts)
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%t\x00%t\n",
+			l.OrderID, l.ClientOrderID, l.Symbol, l.Side, orderType(l.Type), l.Price, l.StopPrice,
+			l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, strings.Join(opts, ","), l.IsLive, l.IsCancelled)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// ConfigDigest digests configuration files (by name) and variable values
+// (by name), so a saved plan can say which configuration it came from.
+func ConfigDigest(files map[string][]byte, vars map[string]string) string {
+	h := sha256.New()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "file\x00%s\x00%d\x00", n, len(files[n]))
+		h.Write(files[n])
+	}
+	names = names[:0]
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "var\x00%s\x00%d\x00%s", n, len(vars[n]), vars[n])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+
+	"orderform/plan"
+)
+
+// interactive reports whether the user can answer a prompt: stdin is a
+// terminal, or ORDERFORM_INPUT=1 says answers come on stdin anyway (for
+// scripted terminals and tests).
+func interactive(e *cliEnv) bool {
+	if v := e.getenv("ORDERFORM_INPUT"); v == "1" || strings.EqualFold(v, "true") {
+		return true
+	}
+	f, ok := e.stdin.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// confirm asks the question and accepts only "yes".
+func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool {
+	w := e.stdout
+	bold := color.New(color.Bold)
+	where := color.New(color.Bold)
+	if t.Environment == "production" {
+		where = color.New(color.Bold, color.FgRed)
+	}
+	if !useColor {
+		bold.DisableColor()
+		where.DisableColor()
+	}
+	fmt.Fprintln(w)
+	bold.Fprintln(w, title)
+	fmt.Fprintf(w, "  %s\n", detail)
+	fmt.Fprint(w, "  Exchange: ")
+	where.Fprint(w, describeTarget(t))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "  Only 'yes' will be accepted to approve.")
+	fmt.Fprintln(w)
+	bold.Fprint(w, "  Enter a value: ")
+	answer, err := readLine(e.stdin)
+	fmt.Fprintln(w)
+	return err == nil && strings.TrimSpace(answer) == "yes"
+}
+
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err == io.EOF && line != "" {
+		return line, nil
+	}
+	return line, err
+}
+
+// describeTarget names environment, account and namespace for people.
+func describeTarget(t plan.Target) string {
+	s := t.Environment
+	if t.Environment != "local" {
+		s += " (" + t.BaseURL + ")"
+	}
+	if t.Account != "" {
+		s += ", account " + t.Account
+	}
+	return s + ", namespace " + t.Namespace
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"orderform/gemini"
+	"orderform/plan"
+)
+
+// snapshot is what one plan reads from the exchange.
+type snapshot struct {
+	live     []plan.LiveOrder
+	balances map[string]plan.Balance
+	rules    map[string]plan.SymbolRules
+	tickers  map[string]plan.Ticker
+	unknown  map[string]error // symbols the exchange does not list
+}
+
+// readNeeds says what a plan must read besides orders and balances.
+type readNeeds struct {
+	symbols []string // symbol rules for these
+	tickers []string // bid/ask for these
+}
+
+// readExchange reads the account and the market: the active orders and the
+// balances once each (private), and per symbol its rules (from the on-disk
+// cache when fresh) and, where needed, its ticker (public). Public reads run
+// concurrently; the client paces them under the exchange's limits.
+func readExchange(ctx context.Context, conn *connection, needs readNeeds, now time.Time) (*snapshot, error) {
+	snap := &snapshot{
+		balances: map[string]plan.Balance{},
+		rules:    map[string]plan.SymbolRules{},
+		tickers:  map[string]plan.Ticker{},
+		unknown:  map[string]error{},
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		errs    []error
+		fail    = func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+		cache   = loadRulesCache(conn.cacheDir)
+		fetched bool
+	)
+	for _, sym := range needs.symbols {
+		if r, ok := cache.get(sym, now); ok {
+			snap.rules[sym] = r
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := conn.client.SymbolDetails(ctx, sym)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && isUnknownSymbol(err):
+				snap.unknown[sym] = err
+			case err != nil:
+				errs = append(errs, fmt.Errorf("read the rules of symbol %s: %w", sym, err))
+			default:
+				r := rulesFromGemini(sym, d)
+				snap.rules[sym] = r
+				cache.put(r, now)
+				fetched = true
+			}
+		}()
+	}
+	for _, sym := range needs.tickers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t, err := conn.client.Ticker(ctx, sym)
+			if err != nil {
+				if isUnknownSymbol(err) {
+					mu.Lock()
+					snap.unknown[sym] = err
+					mu.Unlock()
+					return
+				}
+				fail(fmt.Errorf("read the ticker of %s: %w", sym, err))
+				return
+			}
+			mu.Lock()
+			snap.tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+			mu.Unlock()
+		}()
+	}
+
+	// Private reads, one after the other (the client serializes them anyway).
+	if err := checkRoles(ctx, conn, now); err != nil {
+		fail(err)
+	} else {
+		orders, err := conn.client.ActiveOrders(ctx)
+		if err != nil {
+			fail(fmt.Errorf("read the active orders: %w", err))
+		}
+		for _, o := range orders {
+			snap.live = append(snap.live, liveFromGemini(o))
+		}
+		bals, err := conn.client.Balances(ctx)
+		if err != nil {
+			fail(fmt.Errorf("read the balances: %w", err))
+		}
+		for _, b := range bals {
+			cur := strings.ToUpper(b.Currency)
+			if b.Type != "" && b.Type != "exchange" {
+				continue
+			}
+			snap.balances[cur] = plan.Balance{Currency: cur, Amount: b.Amount, Available: b.Available}
+		}
+	}
+	wg.Wait()
+	if fetched {
+		if err := cache.save(); err != nil && conn.debug() {
+			fmt.Fprintf(debugOut(conn), "cache: %v\n", err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return snap, nil
+}
+
+// readHistory tells "never placed" from "filled" from "cancelled outside
+// orderform" for desired orders that have no live order: one paged history
+// walk per symbol, never one call per order.
+func readHistory(ctx context.Context, conn *connection, want map[string]string) (map[string]plan.LiveOrder, error) {
+	bySymbol := map[string]bool{}
+	for _, sym := range want {
+		bySymbol[sym] = true
+	}
+	symbols := make([]string, 0, len(bySymbol))
+	for s := range bySymbol {
+		symbols = append(symbols, s)
+	}
+	sort.Strings(symbols)
+	out := map[string]plan.LiveOrder{}
+	for _, sym := range symbols {
+		orders, err := conn.client.AllOrdersHistory(ctx, sym, 0)
+		if err != nil {
+			return nil, fmt.Errorf("read the order history of %s: %w", sym, err)
+		}
+		for _, o := range orders {
+			if _, ok := want[o.ClientOrderID]; !ok || o.ClientOrderID == "" {
+				continue
+			}
+			lo := liveFromGemini(o)
+			if prev, ok := out[lo.ClientOrderID]; !ok || newer(lo, prev) {
+				out[lo.ClientOrderID] = lo
+			}
+		}
+	}
+	return out, nil
+}
+
+func newer(a, b plan.LiveOrder) bool {
+	if a.TimestampMS != b.TimestampMS {
+		return a.TimestampMS > b.TimestampMS
+	}
+	if len(a.OrderID) != len(b.OrderID) {
+		return len(a.OrderID) > len(b.OrderID)
+	}
+	return a.OrderID > b.OrderID
+}
+
+// rolesTTL: a key's roles are fixed when it is created; checking once a day
+// costs one private call, not one per plan.
+const rolesTTL = 24 * time.Hour
+
+type cachedRoles struct {
+	Fetched time.Time    `json:"fetched"`
+	Roles   gemini.Roles `json:"roles"`
+}
+
+// checkRoles fails early when the key cannot trade.
+func checkRoles(ctx context.Context, conn *connection, now time.Time) error {
+	var c cachedRoles
+	path := ""
+	if conn.cacheDir != "" {
+		path = filepath.Join(conn.cacheDir, "roles.json")
+		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil &&
+			now.Sub(c.Fetched) < rolesTTL && !now.Before(c.Fetched) && c.Roles.IsTrader {
+			return nil
+		}
+	}
+	r, err := conn.client.Roles(ctx)
+	if err != nil {
+		return fmt.Errorf("check the API key's roles: %w", err)
+	}
+	if !r.IsTrader {
+		return fmt.Errorf("the API key lacks the Trader role, so orderform could read the book but never place or cancel an order: create a key with the Trader role (and nothing else) and set GEMINI_API_KEY / GEMINI_API_SECRET")
+	}
+	if path != "" {
+		if b, err := json.Marshal(cachedRoles{Fetched: now, Roles: r}); err == nil {
+			_ = writeFileAtomic(path, b)
+		}
+	}
+	return nil
+}
+
+func isUnknownSymbol(err error) bool {
+	var ae *gemini.APIError
+	if ok := asAPIError(err, &ae); ok {
+		return ae.Reason == "InvalidSymbol" || (ae.Status == 404 && ae.Reason == "")
+	}
+	return false
+}

@@ -1,0 +1,146 @@
+package spec
+
+import (
+	"errors"
+	"math/big"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// HCL numbers are cty numbers: binary big.Floats of 512 bits. A literal such
+// as 0.1 is therefore already a tiny bit off, and 0.1 * 3 carries the error
+// of both operands into the last few of its ~154 significant digits.
+//
+// We turn a cty number into a decimal by printing it with sigDigits
+// significant decimal digits (big.Float.Text with 'g', which rounds
+// correctly) and parsing that text exactly. The binary noise of a 512-bit
+// float lives around the 150th digit, far below sigDigits, so it rounds
+// away: 0.1 * 3 prints as 0.3000…0 and becomes exactly 0.3. Trailing zeros
+// are then dropped so that equal values have equal text. No amount or price
+// on any exchange needs more than 34 significant digits (the precision of
+// IEEE decimal128), so nothing legitimate is lost.
+const sigDigits = 34
+
+// Values are kept inside a range where decimal arithmetic and printing
+// stay cheap: less than 10^maxIntDigits in magnitude. Amounts and prices
+// also have at most maxScale digits after the point (a quotient such as
+// 100/3 may have more, to be rounded with floor_to and friends). Anything
+// outside is an error, never a rounding.
+const (
+	maxIntDigits = 30
+	maxScale     = 30
+)
+
+var (
+	errNotFinite  = errors.New("not a finite number")
+	errOutOfRange = errors.New("out of range")
+	errNotDecimal = errors.New("not a decimal number")
+)
+
+// limit is 10^maxIntDigits.
+var limit = decimal.New(1, maxIntDigits)
+
+// bigFloatDecimal converts a finite big.Float to a decimal as described
+// above.
+func bigFloatDecimal(f *big.Float) (decimal.Decimal, error) {
+	if f.IsInf() {
+		return decimal.Decimal{}, errNotFinite
+	}
+	if f.Sign() == 0 {
+		return decimal.Zero, nil
+	}
+	// Check the binary exponent before printing: Text on a float of
+	// exponent 2^30 would build a number with hundreds of millions of
+	// digits.
+	if exp := f.MantExp(nil); exp > 4*maxIntDigits || exp < -4*(maxScale+sigDigits) {
+		return decimal.Decimal{}, errOutOfRange
+	}
+	d, err := decimal.NewFromString(f.Text('g', sigDigits))
+	if err != nil {
+		return decimal.Decimal{}, errNotDecimal
+	}
+	return bounded(d)
+}
+
+// parseDecimal parses decimal text such as "0.5", "64000" or "1e-3".
+func parseDecimal(s string) (decimal.Decimal, error) {
+	if len(s) > 2*(maxIntDigits+maxScale) || s == "" || strings.TrimSpace(s) != s {
+		return decimal.Decimal{}, errNotDecimal
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E') {
+			return decimal.Decimal{}, errNotDecimal
+		}
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, errNotDecimal
+	}
+	if e := d.Exponent(); e > maxIntDigits || e < -2*maxScale-maxIntDigits {
+		return decimal.Decimal{}, errOutOfRange
+	}
+	return bounded(d)
+}
+
+// bounded normalizes d (drops trailing zeros) and checks its magnitude.
+func bounded(d decimal.Decimal) (decimal.Decimal, error) {
+	if d.IsZero() {
+		return decimal.Zero, nil
+	}
+	if d.Exponent() > maxIntDigits || d.Abs().Cmp(limit) >= 0 {
+		return decimal.Decimal{}, errOutOfRange
+	}
+	return normalize(d), nil
+}
+
+var ten = big.NewInt(10)
+
+// normalize drops trailing zeros of the coefficient.
+func normalize(d decimal.Decimal) decimal.Decimal {
+	if d.IsZero() {
+		return decimal.Zero
+	}
+	c, e := d.Coefficient(), d.Exponent()
+	var q, r big.Int
+	for {
+		q.QuoRem(c, ten, &r)
+		if r.Sign() != 0 {
+			break
+		}
+		c.Set(&q)
+		e++
+	}
+	return decimal.NewFromBigInt(c, e)
+}
+
+// valueDecimal converts a known, unmarked number or string value.
+func valueDecimal(v cty.Value) (decimal.Decimal, error) {
+	switch v.Type() {
+	case cty.Number:
+		return bigFloatDecimal(v.AsBigFloat())
+	case cty.String:
+		return parseDecimal(v.AsString())
+	}
+	return decimal.Decimal{}, errNotDecimal
+}
+
+// decimalValue converts a decimal to a cty number exactly (the decimal's
+// text parsed at 512 bits, as HCL parses literals).
+func decimalValue(d decimal.Decimal) cty.Value {
+	v, err := cty.ParseNumberVal(d.String())
+	if err != nil {
+		return cty.UnknownVal(cty.Number)
+	}
+	return v
+}
+
+// checkScale reports a decimal with more than maxScale digits after the
+// point.
+func checkScale(d decimal.Decimal) error {
+	if d.Exponent() < -maxScale {
+		return errOutOfRange
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// refScope says which reference roots an expression may use.
+type refScope int
+
+const (
+	refVar   refScope = 1 << iota // var.*
+	refLocal                      // local.*
+	refData                       // data.*
+	refCount                      // count.index
+	refEach                       // each.key, each.value
+
+	refGlobal = refVar | refLocal | refData
+)
+
+// checkRefs reports every reference in expr that does not resolve in
+// scope, with a suggestion where one is close. Expressions that fail are
+// not evaluated, so HCL's less specific errors do not pile on.
+func (c *Config) checkRefs(expr hcl.Expression, scope refScope) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, t := range expr.Variables() {
+		if d := c.checkRef(t, scope); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return diags
+}
+
+func (c *Config) checkRef(t hcl.Traversal, scope refScope) *hcl.Diagnostic {
+	root := t.RootName()
+	rng := t.SourceRange()
+	attr := func(i int) (string, bool) {
+		if len(t) <= i {
+			return "", false
+		}
+		a, ok := t[i].(hcl.TraverseAttr)
+		return a.Name, ok
+	}
+	switch root {
+	case "var":
+		name, ok := attr(1)
+		if !ok {
+			return errDiag("Invalid reference", "A reference to a variable is var. followed by its name, like var.size.", rng)
+		}
+		if _, ok := c.vars[name]; !ok {
+			return errDiag("Reference to undeclared input variable",
+				fmt.Sprintf("An input variable named %q has not been declared.%s", name, didYouMean(name, c.varNames())), rng)
+		}
+		if scope&refVar == 0 {
+			return errDiag("Invalid reference", "Variables cannot be used here.", rng)
+		}
+	case "local":
+		name, ok := attr(1)
+		if !ok {
+			return errDiag("Invalid reference", "A reference to a local value is local. followed by its name, like local.levels.", rng)
+		}
+		if _, ok := c.localOf[name]; !ok {
+			names := make([]string, 0, len(c.locals))
+			for _, l := range c.locals {
+				names = append(names, l.name)
+			}
+			return errDiag("Reference to undeclared local value",
+				fmt.Sprintf("A local value named %q has not been declared.%s", name, didYouMean(name, names)), rng)
+		}
+		if scope&refLocal == 0 {
+			return errDiag("Invalid reference", "Local values cannot be used here.", rng)
+		}
+	case "data":
+		kind, ok1 := attr(1)
+		name, ok2 := attr(2)
+		if !ok1 || !ok2 {
+			return errDiag("Invalid reference", "A reference to a data source is data.<type>.<name>, like data.ticker.btc.bid.", rng)
+		}
+		if _, ok := dataSchemas[kind]; !ok {
+			return errDiag("Invalid data source type",
+				fmt.Sprintf("There is no data source of type %q; the types are ticker, symbol and balance.%s", kind, didYouMean(kind, dataKinds)), rng)
+		}
+		if _, ok := c.dataOf[kind+"."+name]; !ok {
+			var names []string
+			for k := range c.dataOf {
+				if strings.HasPrefix(k, kind+".") {
+					names = append(names, strings.TrimPrefix(k, kind+"."))
+				}
+			}
+			return errDiag("Reference to undeclared data source",
+				fmt.Sprintf("A data source data %q %q has not been declared.%s", kind, name, didYouMean(name, names)), rng)
+		}
+		if scope&refData == 0 {
+			return errDiag("Invalid reference", "Data sources cannot be used here.", rng)
+		}
+	case "count":
+		if scope&refCount == 0 {
+			return errDiag(`Reference to "count" in non-counted context`,
+				`count.index can only be used in an order block that sets count.`, rng)
+		}
+		if name, _ := attr(1); name != "index" {
+			return errDiag(`Invalid "count" attribute`, `The only attribute of "count" is "index".`, rng)
+		}
+	case "each":
+		if scope&refEach == 0 {
+			return errDiag(`Reference to "each" in context without for_each`,
+				`each.key and each.value can only be used in an order block that sets for_each.`, rng)
+		}
+		if name, _ := attr(1); name != "key" && name != "value" {
+			return errDiag(`Invalid "each" attribute`, `The attributes of "each" are "key" and "value".`, rng)
+		}
+	case "order":
+		return errDiag("Invalid reference",
+			"An order cannot refer to another order; put shared values in a local value.", rng)
+	default:
+		return errDiag("Invalid reference",
+			fmt.Sprintf("There is no %q here. References start with var., local., data., each. or count.%s", root,
+				didYouMean(root, []string{"var", "local", "data", "each", "count"})), rng)
+	}
+	return nil
+}
+
+// evalContext is the context of top-level expressions.
+func (c *Config) evalContext(locals map[string]cty.Value, data cty.Value) *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   c.varObject(),
+			"local": objectOrEmpty(locals),
+			"data":  data,
+		},
+		Functions: functions,
+	}
+}
+
+func objectOrEmpty(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+// checkLocalRefs checks every local value's references once and records
+// which locals each depends on.
+func (c *Config) checkLocalRefs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, l := range c.locals {
+		d := c.checkRefs(l.expr, refGlobal)
+		diags = append(diags, d...)
+		l.bad = d.HasErrors()
+		for _, t := range l.expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if a, ok := t[1].(hcl.TraverseAttr); ok {
+				l.deps = append(l.deps, a.Name)
+			}
+		}
+	}
+	return append(diags, c.findCycles()...)
+}
+
+// findCycles reports each cycle among local values once and marks its
+// members bad.
+func (c *Config) findCycles() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(name string)
+	visit = func(name string) {
+		l := c.localOf[name]
+		if l == nil || state[name] == done {
+			return
+		}
+		if state[name] == visiting {
+			i := len(stack) - 1
+			for stack[i] != name {
+				i--
+			}
+			cycle := append(append([]string(nil), stack[i:]...), name)
+			for _, n := range cycle {
+				c.localOf[n].bad = true
+			}
+			diags = append(diags, errDiag("Cycle in local values",
+				"The local values refer to each other in a loop: local."+strings.Join(cycle, " → local.")+". Break the loop so that each value can be computed from the ones before it.",
+				c.localOf[name].expr.Range()))
+			return
+		}
+		state[name] = visiting
+		stack = append(stack, name)
+		for _, dep := range l.deps {
+			visit(dep)
+		}
+		stack = stack[:len(stack)-1]
+		state[name] = done
+	}
+	for _, l := range c.locals {
+		visit(l.name)
+	}
+	return diags
+}
+
+// evalLocals evaluates the local values in dependency order. A local that
+// cannot be evaluated is unknown, so that what uses it is not reported
+// again.
+func (c *Config) evalLocals(data cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	vals := make(map[string]cty.Value, len(c.locals))
+	varObj := c.varObject()
+	var eval func(l *local)
+	eval = func(l *local) {
+		if _, ok := vals[l.name]; ok {
+			return
+		}
+		if l.bad {
+			vals[l.name] = cty.DynamicVal
+			return
+		}
+		vals[l.name] = cty.DynamicVal // guards against a cycle missed above
+		deps := make(map[string]cty.Value, len(l.deps))
+		for _, dep := range l.deps {
+			if dl := c.localOf[dep]; dl != nil {
+				eval(dl)
+				deps[dep] = vals[dep]
+			}
+		}
+		ctx := &hcl.EvalContext{
+			Variables: map[string]cty.Value{"var": varObj, "local": objectOrEmpty(deps), "data": data},
+			Functions: functions,
+		}
+		v, d := l.expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			v = cty.DynamicVal
+		}
+		vals[l.name] = v
+	}
+	for _, l := range c.locals {
+		eval(l)
+	}
+	return vals, diags
+}
+
+// Attribute types of each kind of data source.
+var dataAttrTypes = map[string]map[string]cty.Type{
+	"ticker":  {"bid": cty.Number, "ask": cty.Number, "last": cty.Number, "mid": cty.Number},
+	"symbol":  {"price_increment": cty.Number, "amount_increment": cty.Number, "min_amount": cty.Number, "base": cty.String, "quote": cty.String, "status": cty.String},
+	"balance": {"amount": cty.Number, "available": cty.Number},
+}
+
+var two = decimal.NewFromInt(2)
+
+// unknownData is the value of "data" before the exchange is read: every
+// declared data source with all its attributes unknown.
+func (c *Config) unknownData() cty.Value {
+	return c.dataObject(func(ds *DataSource) (cty.Value, *hcl.Diagnostic) {
+		attrs := map[string]cty.Value{}
+		for name, ty := range dataAttrTypes[ds.Kind] {
+			attrs[name] = cty.UnknownVal(ty).RefineNotNull()
+		}
+		return cty.ObjectVal(attrs), nil
+	})
+}
+
+// knownData is the value of "data" with what the exchange reported.
+func (c *Config) knownData(data *Data) (cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	v := c.dataObject(func(ds *DataSource) (cty.Value, *hcl.Diagnostic) {
+		switch ds.Kind {
+		case "ticker":
+			t, ok := data.Tickers[ds.Symbol]
+			if !ok {
+				return cty.NilVal, errDiag("No ticker for data source",
+					fmt.Sprintf("The exchange reported no ticker for %q.", ds.Symbol), ds.Range)
+			}
+			return cty.ObjectVal(map[string]cty.Value{
+				"bid": decimalValue(t.Bid), "ask": decimalValue(t.Ask), "last": decimalValue(t.Last),
+				"mid": decimalValue(t.Bid.Add(t.Ask).Div(two)),
+			}), nil
+		case "symbol":
+			s, ok := data.Symbols[ds.Symbol]
+			if !ok {
+				return cty.NilVal, errDiag("No symbol details for data source",
+					fmt.Sprintf("The exchange reported no details for the symbol %q.", ds.Symbol), ds.Range)
+			}
+			return cty.ObjectVal(map[string]cty.Value{
+				"price_increment": decimalValue(s.PriceIncrement), "amount_increment": decimalValue(s.AmountIncrement),
+				"min_amount": decimalValue(s.MinAmount), "base": cty.StringVal(s.Base), "quote": cty.StringVal(s.Quote),
+				"status": cty.StringVal(s.Status),
+			}), nil
+		default:
+			b, ok := data.Balances[ds.Currency]
+			if !ok {
+				// An account holds no row for a currency it never had:
+				// that is a zero balance, not an error.
+				b = BalanceData{}
+			}
+			return cty.ObjectVal(map[string]cty.Value{
+				"amount": decimalValue(b.Amount), "available": decimalValue(b.Available),
+			}), nil
+		}
+	}, &diags)
+	return v, diags
+}
+
+// dataObject builds the "data" object with one value per declared data
+// source. Failed ones are unknown and reported into diags, when given.
+func (c *Config) dataObject(f func(*DataSource) (cty.Value, *hcl.Diagnostic), diags ...*hcl.Diagnostics) cty.Value {
+	kinds := map[string]map[string]cty.Value{}
+	for _, p := range c.pending.data {
+		ds := p.ds
+		v, d := f(ds)
+		if d != nil {
+			if len(diags) > 0 {
+				*diags[0] = append(*diags[0], d)
+			}
+			v = cty.DynamicVal
+		}
+		if kinds[ds.Kind] == nil {
+			kinds[ds.Kind] = map[string]cty.Value{}
+		}
+		kinds[ds.Kind][ds.Name] = v
+	}
+	obj := map[string]cty.Value{}
+	for _, k := range dataKinds {
+		obj[k] = objectOrEmpty(kinds[k])
+	}
+	return cty.ObjectVal(obj)
+}

@@ -1,0 +1,218 @@
+package spec
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// maxInstances bounds count and for_each, so that a typo such as
+// count = 1e9 is an error rather than a hang.
+const maxInstances = 100000
+
+// Orders evaluates every order block, count and for_each expanded, in
+// declaration order and then by instance key.
+//
+// With data == nil it returns the orders Load evaluated without the
+// network: attributes that depend on data sources are listed in each
+// order's Unknown and hold zero values. Load already reported that pass's
+// diagnostics, so none are returned here.
+//
+// With data, data sources take the exchange's values and every attribute
+// must be known; the result is what a plan compares with the live book.
+func (c *Config) Orders(data *Data) ([]Order, hcl.Diagnostics) {
+	if data == nil {
+		return c.static, nil
+	}
+	dataVal, diags := c.knownData(data)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	locals, d := c.evalLocals(dataVal)
+	diags = append(diags, d...)
+	orders, d := c.evalOrders(locals, dataVal, true)
+	diags = append(diags, d...)
+	return orders, dedupe(diags)
+}
+
+// instance is one expansion of an order block.
+type instance struct {
+	key instanceKey
+	ctx *hcl.EvalContext
+}
+
+func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final bool) ([]Order, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	base := c.evalContext(locals, data)
+	var orders []Order
+	if !final {
+		for _, ob := range c.orders {
+			diags = append(diags, c.checkOrderRefs(ob)...)
+		}
+	}
+	for _, ob := range c.orders {
+		if ob.bad {
+			continue
+		}
+		insts, d := c.expand(ob, base)
+		diags = append(diags, d...)
+		if !final {
+			keys := make([]instanceKey, len(insts))
+			for i, in := range insts {
+				keys[i] = in.key
+			}
+			c.keys[ob.name] = keys
+		}
+		for _, in := range insts {
+			o, d := c.evalOrder(ob, in, final)
+			diags = append(diags, d...)
+			orders = append(orders, o)
+		}
+	}
+	return orders, append(diags, checkCollisions(orders)...)
+}
+
+// checkOrderRefs checks the references of every expression of an order
+// block once, rather than once per instance.
+func (c *Config) checkOrderRefs(ob *orderBlock) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	scope := refGlobal
+	if ob.attrs["count"] != nil {
+		scope |= refCount
+	}
+	if ob.attrs["for_each"] != nil {
+		scope |= refEach
+	}
+	for _, name := range []string{"count", "for_each"} {
+		if a := ob.attrs[name]; a != nil {
+			diags = append(diags, c.checkRefs(a.Expr, refGlobal)...)
+		}
+	}
+	for _, a := range sortedAttrs(ob.attrs) {
+		if a.Name != "count" && a.Name != "for_each" {
+			diags = append(diags, c.checkRefs(a.Expr, scope)...)
+		}
+	}
+	for _, a := range sortedAttrs(ob.lifecycle) {
+		diags = append(diags, c.checkRefs(a.Expr, scope)...)
+	}
+	if diags.HasErrors() {
+		ob.bad = true
+	}
+	return diags
+}
+
+// checkCollisions reports two addresses with one client order id: a
+// 64-bit hash collision, astronomically unlikely, but it would make two
+// orders one.
+func checkCollisions(orders []Order) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := make(map[string]string, len(orders))
+	for _, o := range orders {
+		if prev, ok := seen[o.ClientOrderID]; ok && prev != o.Address {
+			diags = append(diags, errDiag("Client order id collision",
+				fmt.Sprintf("%s and %s have the same client order id %s; rename one of them.", prev, o.Address, o.ClientOrderID), o.Range))
+		}
+		seen[o.ClientOrderID] = o.Address
+	}
+	return diags
+}
+
+// expand evaluates count or for_each. They must be known without the
+// network: the set of orders cannot depend on market data.
+func (c *Config) expand(ob *orderBlock, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+	if a := ob.attrs["count"]; a != nil {
+		return c.expandCount(a, base)
+	}
+	if a := ob.attrs["for_each"]; a != nil {
+		return c.expandForEach(a, base)
+	}
+	return []instance{{ctx: base}}, nil
+}
+
+func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(base)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	v, _ = v.UnmarkDeep()
+	invalid := func(detail string) hcl.Diagnostics {
+		return append(diags, errDiag("Invalid count argument", detail, a.Expr.Range()))
+	}
+	switch {
+	case !v.IsKnown():
+		return nil, invalid("count depends on a data source, which is read only at plan time; the number of orders must be known without the network.")
+	case v.IsNull():
+		return nil, invalid("count must be a whole number, not null.")
+	case v.Type() != cty.Number:
+		return nil, invalid(fmt.Sprintf("count must be a whole number, not a %s.", v.Type().FriendlyName()))
+	}
+	bf := v.AsBigFloat()
+	n, acc := bf.Int64()
+	if acc != big.Exact || n < 0 || n > maxInstances {
+		return nil, invalid(fmt.Sprintf("count must be a whole number from 0 to %d.", maxInstances))
+	}
+	insts := make([]instance, n)
+	for i := range insts {
+		ctx := base.NewChild()
+		ctx.Variables = map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}
+		insts[i] = instance{key: instanceKey{kind: 'i', index: i}, ctx: ctx}
+	}
+	return insts, diags
+}
+
+func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(base)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	invalid := func(detail string) ([]instance, hcl.Diagnostics) {
+		return nil, append(diags, errDiag("Invalid for_each argument", detail, a.Expr.Range()))
+	}
+	v, marks := v.UnmarkDeep()
+	mark := func(v cty.Value) cty.Value {
+		if len(marks) > 0 {
+			return v.Mark(sensitive)
+		}
+		return v
+	}
+	ty := v.Type()
+	switch {
+	case !v.IsWhollyKnown():
+		return invalid("for_each depends on a data source, which is read only at plan time; the set of orders must be known without the network.")
+	case v.IsNull():
+		return invalid("for_each must be a map or a set of strings, not null.")
+	case ty.IsListType() || ty.IsTupleType():
+		return invalid("for_each must be a map or a set of strings, not a list: its keys are the orders' identities, and list positions shift. Use toset() for a list of strings, or a map.")
+	case !ty.IsMapType() && !ty.IsObjectType() && !ty.IsSetType():
+		return invalid(fmt.Sprintf("for_each must be a map or a set of strings, not a %s.", ty.FriendlyName()))
+	case ty.IsSetType() && ty.ElementType() != cty.String:
+		return invalid("for_each over a set needs a set of strings.")
+	}
+	if v.LengthInt() > maxInstances {
+		return invalid(fmt.Sprintf("for_each has more than %d elements.", maxInstances))
+	}
+	insts := make([]instance, 0, v.LengthInt())
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if ty.IsSetType() {
+			k = e
+		}
+		if k.IsNull() {
+			return invalid("for_each over a set cannot contain null.")
+		}
+		key := k.AsString()
+		ctx := base.NewChild()
+		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+			"key": mark(cty.StringVal(key)), "value": mark(e),
+		})}
+		insts = append(insts, instance{key: instanceKey{kind: 's', str: key}, ctx: ctx})
+	}
+	// Maps and sets iterate sorted already; objects too. Sort anyway so the
+	// order never depends on cty's internals.
+	sort.SliceStable(insts, func(i, j int) bool { return insts[i].key.str < insts[j].key.str })
+	return insts, diags
+}

@@ -1,0 +1,342 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+var (
+	sides      = []string{"buy", "sell"}
+	orderTypes = []string{"limit", "stop-limit"}
+	onFills    = []string{"done", "replace"}
+	allOptions = []string{"maker-or-cancel", "immediate-or-cancel", "fill-or-kill"}
+)
+
+// Why immediate-or-cancel and fill-or-kill are refused.
+const nonRestingDetail = "%s order never rests on the book: it trades at once or is cancelled. " +
+	"orderform declares orders that stay on the book, so such an order would be placed again on every apply. " +
+	"Use \"maker-or-cancel\" to make sure an order only rests, or no option."
+
+// orderEval evaluates one instance of an order block.
+type orderEval struct {
+	c     *Config
+	ob    *orderBlock
+	o     *Order
+	ctx   *hcl.EvalContext
+	final bool
+	diags hcl.Diagnostics
+}
+
+// attrValue is an evaluated attribute, unmarked.
+type attrValue struct {
+	v         cty.Value
+	a         *hcl.Attribute
+	sensitive bool
+}
+
+func (c *Config) evalOrder(ob *orderBlock, in instance, final bool) (Order, hcl.Diagnostics) {
+	addr := address(ob.name, in.key)
+	o := Order{
+		Address:       addr,
+		ClientOrderID: ClientOrderID(c.Exchange.Namespace, addr),
+		Type:          "limit",
+		OnFill:        "done",
+		Range:         ob.block.DefRange,
+		Ranges:        ob.ranges,
+	}
+	e := &orderEval{c: c, ob: ob, o: &o, ctx: in.ctx, final: final}
+	e.symbol()
+	if s, ok := e.enum(ob.attrs, "side", sides); ok {
+		o.Side = s
+	}
+	typeOK := true
+	if ob.attrs["type"] != nil {
+		s, ok := e.enum(ob.attrs, "type", orderTypes)
+		if ok {
+			o.Type = s
+		}
+		typeOK = ok
+	}
+	o.Amount, _ = e.positive(ob.attrs, "amount")
+	price, priceOK := e.positive(ob.attrs, "price")
+	o.Price = price
+	if typeOK {
+		e.stopPrice(priceOK)
+	}
+	e.options()
+	if tol, ok := e.decimal(ob.lifecycle, "reprice_tolerance"); ok {
+		if tol.Sign() < 0 || tol.Cmp(decimal.NewFromInt(1)) >= 0 {
+			e.errorf(ob.lifecycle["reprice_tolerance"], "Invalid reprice_tolerance",
+				"reprice_tolerance is a fraction of the price from 0 (exact) up to, but not including, 1; 0.002 keeps a live order within 0.2%% of the desired price.")
+		} else {
+			o.RepriceTolerance = tol
+		}
+	}
+	if s, ok := e.enum(ob.lifecycle, "on_fill", onFills); ok {
+		o.OnFill = s
+	}
+	if av, ok := e.value(ob.lifecycle, "prevent_cancel"); ok && !av.v.IsNull() {
+		if b, err := convert.Convert(av.v, cty.Bool); err != nil {
+			e.errorf(av.a, "Invalid prevent_cancel", "prevent_cancel must be true or false.")
+		} else {
+			o.PreventCancel = b.True()
+		}
+	}
+	return o, e.diags
+}
+
+// errorf reports a problem with attribute a (or the block when a is nil),
+// naming the instance when the block is expanded.
+func (e *orderEval) errorf(a *hcl.Attribute, summary, format string, args ...any) {
+	e.report(hcl.DiagError, a, summary, fmt.Sprintf(format, args...))
+}
+
+func (e *orderEval) report(sev hcl.DiagnosticSeverity, a *hcl.Attribute, summary, detail string) {
+	rng := e.ob.block.DefRange
+	if a != nil {
+		rng = a.Expr.Range()
+	}
+	if e.o.Address != "order."+e.ob.name {
+		detail += " (" + e.o.Address + ")"
+	}
+	e.diags = append(e.diags, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: rng.Ptr()})
+}
+
+// value evaluates an attribute. ok is false when it is absent, failed, or
+// is not known yet (then it is listed in Unknown).
+func (e *orderEval) value(attrs hcl.Attributes, name string) (attrValue, bool) {
+	a := attrs[name]
+	if a == nil {
+		return attrValue{}, false
+	}
+	v, d := a.Expr.Value(e.ctx)
+	if d.HasErrors() {
+		e.diags = append(e.diags, d...)
+		return attrValue{}, false
+	}
+	v, marks := v.UnmarkDeep()
+	av := attrValue{v: v, a: a, sensitive: len(marks) > 0}
+	if av.sensitive {
+		e.o.Sensitive = append(e.o.Sensitive, name)
+	}
+	if !v.IsWhollyKnown() {
+		if e.final {
+			e.errorf(a, "Value not known", "The value of %s is still unknown after reading the exchange.", name)
+		} else {
+			e.o.Unknown = append(e.o.Unknown, name)
+		}
+		return attrValue{}, false
+	}
+	return av, true
+}
+
+// show is v's text for a message, or a stand-in when it is sensitive.
+func (av attrValue) show(text string) string {
+	if av.sensitive {
+		return "(sensitive value)"
+	}
+	return fmt.Sprintf("%q", text)
+}
+
+func (e *orderEval) str(attrs hcl.Attributes, name string) (string, attrValue, bool) {
+	av, ok := e.value(attrs, name)
+	if !ok {
+		return "", av, false
+	}
+	if av.v.IsNull() {
+		e.errorf(av.a, "Invalid "+name, "%s must not be null.", name)
+		return "", av, false
+	}
+	s, err := convert.Convert(av.v, cty.String)
+	if err != nil {
+		e.errorf(av.a, "Invalid "+name, "%s must be a string, not a %s.", name, av.v.Type().FriendlyName())
+		return "", av, false
+	}
+	return s.AsString(), av, true
+}
+
+func (e *orderEval) enum(attrs hcl.Attributes, name string, valid []string) (string, bool) {
+	s, av, ok := e.str(attrs, name)
+	if !ok {
+		return "", false
+	}
+	if d := checkEnum(name, s, valid, av.a.Expr.Range()); d != nil {
+		if av.sensitive {
+			d.Detail = fmt.Sprintf("The %s must be %s.", name, orList(valid))
+		}
+		e.report(hcl.DiagError, av.a, d.Summary, d.Detail)
+		return "", false
+	}
+	return s, true
+}
+
+func (e *orderEval) symbol() {
+	a := e.ob.attrs["symbol"]
+	if a == nil {
+		return
+	}
+	s, av, ok := e.str(e.ob.attrs, "symbol")
+	if !ok {
+		if !e.final && len(e.o.Unknown) > 0 && e.o.Unknown[len(e.o.Unknown)-1] == "symbol" {
+			e.o.Unknown = e.o.Unknown[:len(e.o.Unknown)-1]
+			e.errorf(a, "Symbol depends on a data source",
+				"The symbol of an order must be known without reading the exchange: it decides what is read.")
+		}
+		return
+	}
+	sym, d := checkSymbol(s, a.Expr.Range(), !e.final)
+	e.o.Symbol = sym
+	if d != nil {
+		if av.sensitive {
+			d.Detail = "The symbol is not valid."
+		}
+		e.report(d.Severity, a, d.Summary, d.Detail)
+	}
+}
+
+// decimal evaluates a number or a decimal string exactly.
+func (e *orderEval) decimal(attrs hcl.Attributes, name string) (decimal.Decimal, bool) {
+	av, ok := e.value(attrs, name)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	v := av.v
+	if v.IsNull() {
+		e.errorf(av.a, "Invalid "+name, "%s must not be null.", name)
+		return decimal.Decimal{}, false
+	}
+	if t := v.Type(); t != cty.Number && t != cty.String {
+		e.errorf(av.a, "Invalid "+name, "%s must be a number or a decimal string, not a %s.", name, t.FriendlyName())
+		return decimal.Decimal{}, false
+	}
+	d, err := valueDecimal(v)
+	if err == nil {
+		err = checkScale(d)
+	}
+	switch {
+	case errors.Is(err, errNotFinite):
+		e.errorf(av.a, "Invalid "+name, "%s must be a finite number.", name)
+	case errors.Is(err, errOutOfRange):
+		e.errorf(av.a, "Invalid "+name, "%s is out of range: at most %d digits before and %d after the decimal point.", name, maxIntDigits, maxScale)
+	case err != nil:
+		e.errorf(av.a, "Invalid "+name, "%s must be a decimal number like \"0.5\"; got %s.", name, av.show(v.AsString()))
+	default:
+		return d, true
+	}
+	return decimal.Decimal{}, false
+}
+
+// positive is decimal for amounts and prices, which must be above zero.
+func (e *orderEval) positive(attrs hcl.Attributes, name string) (decimal.Decimal, bool) {
+	d, ok := e.decimal(attrs, name)
+	if !ok {
+		return d, false
+	}
+	if d.Sign() <= 0 {
+		got := d.String()
+		if e.o.isSensitive(name) {
+			got = "a sensitive value"
+		}
+		e.errorf(attrs[name], "Invalid "+name, "The %s must be positive; got %s.", name, got)
+		return decimal.Decimal{}, false
+	}
+	return d, true
+}
+
+func (o *Order) isSensitive(name string) bool {
+	for _, s := range o.Sensitive {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *Order) isUnknown(name string) bool {
+	for _, s := range o.Unknown {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *orderEval) stopPrice(priceOK bool) {
+	o, attrs := e.o, e.ob.attrs
+	a := attrs["stop_price"]
+	if o.Type != "stop-limit" {
+		if a != nil {
+			e.errorf(a, "Unexpected stop_price", "stop_price applies only to orders with type = \"stop-limit\".")
+		}
+		return
+	}
+	if a == nil {
+		e.errorf(attrs["type"], "Missing stop_price", "A stop-limit order needs a stop_price: the price at which its limit order is placed.")
+		return
+	}
+	stop, ok := e.positive(attrs, "stop_price")
+	if !ok {
+		return
+	}
+	o.StopPrice = stop
+	if !priceOK || o.Side == "" {
+		return
+	}
+	hidden := o.isSensitive("price") || o.isSensitive("stop_price")
+	nums := fmt.Sprintf(" (stop %s, price %s)", stop, o.Price)
+	if hidden {
+		nums = ""
+	}
+	switch {
+	case o.Side == "buy" && stop.Cmp(o.Price) >= 0:
+		e.errorf(a, "Invalid stop_price", "For a buy stop-limit order the stop price must be below the limit price%s.", nums)
+	case o.Side == "sell" && stop.Cmp(o.Price) <= 0:
+		e.errorf(a, "Invalid stop_price", "For a sell stop-limit order the stop price must be above the limit price%s.", nums)
+	}
+}
+
+func (e *orderEval) options() {
+	av, ok := e.value(e.ob.attrs, "options")
+	if !ok || av.v.IsNull() {
+		return
+	}
+	v, ty := av.v, av.v.Type()
+	if !ty.IsListType() && !ty.IsTupleType() && !ty.IsSetType() {
+		e.errorf(av.a, "Invalid options", "options is a list of strings, like [\"maker-or-cancel\"].")
+		return
+	}
+	var opts []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, el := it.Element()
+		if el.IsNull() || el.Type() != cty.String {
+			e.errorf(av.a, "Invalid options", "options is a list of strings, like [\"maker-or-cancel\"].")
+			return
+		}
+		opts = append(opts, el.AsString())
+	}
+	bad := false
+	for _, opt := range opts {
+		switch opt {
+		case "maker-or-cancel":
+		case "immediate-or-cancel", "fill-or-kill":
+			e.errorf(av.a, "Unsupported option", nonRestingDetail, map[string]string{"immediate-or-cancel": "An immediate-or-cancel", "fill-or-kill": "A fill-or-kill"}[opt])
+			bad = true
+		default:
+			e.errorf(av.a, "Invalid option",
+				"The only option of a resting order is \"maker-or-cancel\"; got %s.%s", av.show(opt), didYouMean(opt, allOptions))
+			bad = true
+		}
+	}
+	if len(opts) > 1 {
+		e.errorf(av.a, "Conflicting options", "At most one of \"maker-or-cancel\", \"immediate-or-cancel\" and \"fill-or-kill\" may be given.")
+		bad = true
+	}
+	if !bad {
+		e.o.Options = opts
+	}
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"orderform/gemini"
+	"orderform/gemini/sim"
+	"orderform/plan"
+	"orderform/spec"
+)
+
+// connection is an open line to the exchange a configuration targets.
+type connection struct {
+	target   plan.Target
+	client   *gemini.Client
+	baseURL  string // where requests go (for local, the in-process simulator)
+	debugW   io.Writer
+	cacheDir string // symbol rules and roles cache for this environment; "" = no cache
+	close    func() error
+}
+
+// localStatePath is where the built-in local exchange keeps its book.
+func localStatePath(dir string) string {
+	return filepath.Join(dir, ".orderform", "local.json")
+}
+
+// endpoint says which exchange to open.
+type endpoint struct {
+	environment, url, account, namespace, nonce string
+	localState                                  string // local without url: the simulator's state file
+}
+
+// connect opens the exchange named by the configuration's exchange block,
+// GEMINI_API_URL and the credentials in the environment.
+func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, error) {
+	ex := cfg.Exchange
+	ep := endpoint{environment: ex.Environment, url: ex.URL, account: ex.Account, namespace: ex.Namespace, nonce: ex.Nonce}
+	if ep.url == "" {
+		ep.url = e.getenv("GEMINI_API_URL")
+	}
+	if ep.environment == "" {
+		ep.environment = "local"
+	}
+	if ep.environment == "local" && ep.url == "" {
+		ep.localState = localStatePath(cfg.Dir)
+	}
+	return open(ctx, e, ep)
+}
+
+// connectTarget opens the exchange a saved plan was computed against.
+func connectTarget(e *cliEnv, t plan.Target, nonce string) (*connection, error) {
+	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: nonce}
+	if path, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
+		ep.url, ep.localState = "", path
+	}
+	return open(e.ctx, e, ep)
+}
+
+// open connects to an endpoint. The local environment without a URL starts
+// an in-process simulator on loopback whose book lives in a state file; it
+// goes through the same HTTP client, signing and nonces as the real
+// exchanges.
+func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
+	env, url := ep.environment, ep.url
+	gc := gemini.Config{
+		Account:   ep.account,
+		NonceMode: gemini.NonceIncreasing,
+		Debug:     debugWriter(e),
+	}
+	if ep.nonce == "time" {
+		gc.NonceMode = gemini.NonceTime
+	}
+	key, secret := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET")
+	conn := &connection{close: func() error { return nil }}
+	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
+	if target.Namespace == "" {
+		target.Namespace = "default"
+	}
+
+	switch env {
+	case "local":
+		if key == "" || secret == "" {
+			key, secret = sim.LocalKey, sim.LocalSecret
+		}
+		// The simulator is cheap: pace it far above Gemini's limits so that
+		// local runs are quick. ORDERFORM_RATE_* still override.
+		gc.PrivateRate, gc.PublicRate = 200, 200
+		if ep.localState != "" {
+			path := ep.localState
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			s, err := sim.New(sim.Options{
+				Keys:      []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{"trader"}}},
+				StatePath: path,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			u, stop, err := sim.Serve(context.WithoutCancel(ctx), s, "127.0.0.1:0")
+			if err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			url, conn.close = u, stop
+			key, secret = sim.LocalKey, sim.LocalSecret
+			target.BaseURL = "local:" + path
+		} else {
+			if url == "" {
+				return nil, fmt.Errorf("local exchange: no state file and no url")
+			}
+			target.BaseURL = url
+		}
+	case "sandbox", "production":
+		if url == "" {
+			u, err := gemini.BaseURLFor(env)
+			if err != nil {
+				return nil, err
+			}
+			url = u
+		}
+		if key == "" || secret == "" {
+			return nil, fmt.Errorf("the %s environment needs an API key: set GEMINI_API_KEY and GEMINI_API_SECRET in the environment (never in configuration files); see the README, \"Going live\"", env)
+		}
+		target.BaseURL = url
+	default:
+		return nil, fmt.Errorf("unknown environment %q: use \"local\", \"sandbox\" or \"production\"", env)
+	}
+	if err := gemini.CheckURL(url); err != nil {
+		conn.close()
+		return nil, err
+	}
+	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
+	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {
+		gc.PrivateRate = r
+	}
+	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PUBLIC"); ok {
+		gc.PublicRate = r
+	}
+	c, err := gemini.New(gc)
+	if err != nil {
+		conn.close()
+		return nil, err
+	}
+	conn.client, conn.target, conn.debugW, conn.baseURL = c, target, gc.Debug, url
+	conn.cacheDir = cacheDir(e, target, key)
+	return conn, nil
+}
+
+func rateFromEnv(e *cliEnv, name string) (float64, bool) {
+	v := e.getenv(name)
+	if v == "" {
+		return 0, false
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 {
+		fmt.Fprintf(e.stderr, "Warning: ignoring %s=%q: want a positive number of requests per second\n", name, v)
+		return 0, false
+	}
+	return r, true
+}
+
+// cacheDir is the per-environment cache of symbol rules and key roles:
+// $ORDERFORM_CACHE_DIR or the user cache directory, then a directory named by
+// a hash of the base URL and key (never the key itself).
+func cacheDir(e *cliEnv, t plan.Target, key string) string {
+	root := e.getenv("ORDERFORM_CACHE_DIR")
+	if root == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		root = filepath.Join(d, "orderform")
+	}
+	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
+	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
+}
+
+// debugWriter returns stderr when ORDERFORM_LOG=debug.
+func debugWriter(e *cliEnv) io.Writer {
+	if strings.EqualFold(e.getenv("ORDERFORM_LOG"), "debug") {
+		return e.stderr
+	}
+	return nil
+}
