@@ -29,6 +29,9 @@ type connection struct {
 
 // localStatePath is where the built-in local exchange keeps its book.
 func localStatePath(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	return filepath.Join(dir, ".orderform", "local.json")
 }
 

@@ -106,14 +106,15 @@ type Config struct {
 	MaxRetryWait   time.Duration // total backoff one read may spend; default 30 s
 }
 
-// Client calls Gemini's REST API. It is safe for concurrent use; private
-// requests are sent one at a time.
+// Client calls Gemini's REST API. It is safe for concurrent use. Private
+// requests are sent one at a time per API key and base URL, across every
+// Client of the process, each with a nonce above all earlier ones.
 type Client struct {
 	cfg        Config
 	http       *http.Client
 	private    *rate.Limiter
 	public     *rate.Limiter
-	slot       chan struct{} // held while one private request is signed, sent and answered
+	slot       chan struct{} // the key's: held while one private request is signed, sent and answered
 	nonces     *nonceSource
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
@@ -142,7 +143,6 @@ func New(cfg Config) (*Client, error) {
 		cfg:        cfg,
 		private:    limiter(cfg.PrivateRate, 5),
 		public:     limiter(cfg.PublicRate, 1),
-		slot:       make(chan struct{}, 1),
 		now:        cfg.Now,
 		sleep:      cfg.Sleep,
 		maxRetries: cfg.MaxReadRetries,
@@ -171,7 +171,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http = hc
-	c.nonces = &nonceSource{mode: cfg.NonceMode, now: c.now, sleep: c.sleep}
+	st := stateFor(cfg.BaseURL, cfg.APIKey)
+	c.slot = st.slot
+	c.nonces = &nonceSource{mode: cfg.NonceMode, now: c.now, sleep: c.sleep, state: st}
 	c.logf("client for %s, key %s, nonce %s", cfg.BaseURL, keyHint(cfg.APIKey), cfg.NonceMode)
 	return c, nil
 }

@@ -137,10 +137,14 @@ func TestPrivatePayloads(t *testing.T) {
 }
 
 // Nonces reach the server strictly increasing however many callers share a
-// client: run under -race.
+// client, and two clients of one key: run under -race.
 func TestNoncesIncreaseAcrossConcurrentCallers(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, p map[string]any) { replyJSON(w, 200, `[]`) })
 	c, err := New(Config{BaseURL: f.srv.URL, APIKey: testKey, APISecret: testSecret, PrivateRate: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := New(Config{BaseURL: f.srv.URL, APIKey: testKey, APISecret: testSecret, PrivateRate: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +156,15 @@ func TestNoncesIncreaseAcrossConcurrentCallers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var err error
-			if i%2 == 0 {
+			switch i % 4 {
+			case 0:
 				_, err = c.Balances(context.Background())
-			} else {
+			case 1:
+				_, err = c2.Balances(context.Background())
+			case 2:
 				_, err = c.ActiveOrders(context.Background())
+			default:
+				_, err = c2.ActiveOrders(context.Background())
 			}
 			errs <- err
 		}()
@@ -180,8 +189,8 @@ func TestNoncesIncreaseAcrossConcurrentCallers(t *testing.T) {
 			t.Fatalf("nonce %d (%d) does not exceed the one before (%d)", i, f.nonces[i], f.nonces[i-1])
 		}
 	}
-	if got := c.Stats(); got["/v1/balances"]+got["/v1/orders"] != callers {
-		t.Errorf("Stats = %v, want %d requests", got, callers)
+	if got := c.Stats(); got["/v1/balances"]+got["/v1/orders"] != callers/2 {
+		t.Errorf("Stats = %v, want %d requests", got, callers/2)
 	}
 }
 

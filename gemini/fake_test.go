@@ -37,7 +37,7 @@ type fake struct {
 	payloads   []map[string]any
 	rawPayload []string
 	signatures []string
-	rejected   int // requests refused for an invalid nonce by the fake itself
+	rejected   int          // requests refused for an invalid nonce by the fake itself
 	timeNonce  func() int64 // when set, nonces are checked against it (±30) instead of increasing
 }
 

@@ -24,39 +24,64 @@ const (
 // can still increase within one second; well inside Gemini's ±30 s window.
 const maxTimeLead = 10
 
-// nonceSource hands out the nonces of one key. Callers hold the client's
+// keyState is what every Client of one API key at one base URL shares in a
+// process: Gemini tracks nonces per key, so two clients of a key must not
+// interleave their requests or reuse a nonce.
+type keyState struct {
+	slot chan struct{} // held while one private request is signed, sent and answered
+	mu   sync.Mutex
+	last int64 // the last nonce handed out
+}
+
+var (
+	keysMu sync.Mutex
+	keys   = map[string]*keyState{}
+)
+
+// stateFor returns the shared state of key at baseURL.
+func stateFor(baseURL, key string) *keyState {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	id := baseURL + "\x00" + key
+	if keys[id] == nil {
+		keys[id] = &keyState{slot: make(chan struct{}, 1)}
+	}
+	return keys[id]
+}
+
+// nonceSource hands out the nonces of one key. Callers hold the key's
 // private-request slot, so the order of next calls is the order of requests
-// on the wire; the mutex only keeps the race detector and future callers honest.
+// on the wire; the mutex keeps the race detector and future callers honest.
 type nonceSource struct {
-	mu    sync.Mutex
 	mode  NonceMode
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
-	last  int64
+	state *keyState
 }
 
 // next returns a nonce strictly greater than every earlier one. In time mode,
 // when more than maxTimeLead requests arrive within a second it waits for the
 // clock rather than run further ahead of Gemini's.
 func (n *nonceSource) next(ctx context.Context) (int64, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	st := n.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if n.mode != NonceTime {
 		v := n.now().UnixMilli()
-		if v <= n.last {
-			v = n.last + 1
+		if v <= st.last {
+			v = st.last + 1
 		}
-		n.last = v
+		st.last = v
 		return v, nil
 	}
 	for range 1000 {
 		now := n.now()
 		v := now.Unix()
-		if v <= n.last {
-			v = n.last + 1
+		if v <= st.last {
+			v = st.last + 1
 		}
 		if v-now.Unix() <= maxTimeLead {
-			n.last = v
+			st.last = v
 			return v, nil
 		}
 		wait := time.Unix(v-maxTimeLead, 0).Sub(now)

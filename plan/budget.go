@@ -40,14 +40,14 @@ func (c *computer) checkBudget() {
 	for i := range c.plan.Actions {
 		a := &c.plan.Actions[i]
 		if cancelling(a) {
-			if r, ok := c.in.Rules[a.Before.Symbol]; ok {
+			if r, ok := c.rules(a.Before.Symbol); ok {
 				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount)
 				e := entry(cur)
 				e.line.Released = e.line.Released.Add(amt)
 			}
 		}
 		if placing(a) {
-			if r, ok := c.in.Rules[a.After.Symbol]; ok {
+			if r, ok := c.rules(a.After.Symbol); ok {
 				cur, amt := hold(r, a.After.Side, a.After.Price, a.After.Amount)
 				e := entry(cur)
 				e.line.Held = e.line.Held.Add(amt)
@@ -147,6 +147,12 @@ func (c *computer) checkOpenNotional() {
 
 // quoteOf returns a symbol's quote currency from its rules.
 func (c *computer) quoteOf(symbol string) (string, bool) {
-	r, ok := c.in.Rules[symbol]
+	r, ok := c.rules(symbol)
 	return r.Quote, ok && r.Quote != ""
+}
+
+// rules returns a symbol's rules; symbols are matched in lower case.
+func (c *computer) rules(symbol string) (SymbolRules, bool) {
+	r, ok := c.in.Rules[strings.ToLower(symbol)]
+	return r, ok
 }

@@ -34,7 +34,7 @@ func (c *computer) checkPlacement(d *Order) {
 		c.errorAt(d, "Client order id outside the namespace",
 			fmt.Sprintf("%s would be placed with client_order_id %q, which does not start with %q; orderform only places orders it can recognise.", d.Address, d.ClientOrderID, c.prefix))
 	}
-	r, ok := c.in.Rules[d.Symbol]
+	r, ok := c.rules(d.Symbol)
 	if !ok {
 		c.errorAt(d, "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
 		return
@@ -79,6 +79,9 @@ func (c *computer) checkStatus(d *Order, r SymbolRules) {
 func (c *computer) checkIncrement(d *Order, attr string, v, inc decimal.Decimal) {
 	if !inc.IsPositive() {
 		return
+	}
+	if inc.CoefficientInt64() == 1 && v.Exponent() >= inc.Exponent() {
+		return // inc is a power of ten and v has no finer digits
 	}
 	q, rem := v.QuoRem(inc, 0)
 	if rem.IsZero() {
@@ -130,7 +133,7 @@ func (c *computer) checkStop(d *Order) {
 // a maker-or-cancel order that the exchange would cancel at once.
 func (c *computer) checkGuards(d *Order, r SymbolRules) {
 	g := c.in.Guard
-	t, haveTicker := c.in.Tickers[d.Symbol]
+	t, haveTicker := c.in.Tickers[strings.ToLower(d.Symbol)]
 	price := c.show(d, "price", d.Price)
 	if g != nil && g.MaxOrderNotional.Valid {
 		n := d.Price.Mul(d.Amount)

@@ -57,6 +57,7 @@ type computer struct {
 	// never exceeded, so pointers into them stay valid.
 	lives  []LiveOrder
 	orders []Order
+	cands  []candidate // reused by candidates
 }
 
 // copyLive returns a pointer to a copy of l that the plan owns.
@@ -153,7 +154,7 @@ func (c *computer) targeted(addr string) bool {
 // candidates returns the managed live orders that stand for d: those with its
 // client id and those with the client id of an address moved to it.
 func (c *computer) candidates(d *Order) []candidate {
-	var cs []candidate
+	cs := c.cands[:0]
 	for _, l := range c.live[d.ClientOrderID] {
 		cs = append(cs, candidate{live: l})
 	}
@@ -162,6 +163,7 @@ func (c *computer) candidates(d *Order) []candidate {
 			cs = append(cs, candidate{live: l, movedFrom: m.From})
 		}
 	}
+	c.cands = cs
 	return cs
 }
 
@@ -379,6 +381,10 @@ func (c *computer) checkTargets() {
 			}
 		}
 		return false
+	}
+	if len(c.in.Targets) > 0 {
+		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Plan limited by -target",
+			Detail: "Only the targeted orders are reconciled. Other orders, and managed orders whose address the configuration no longer knows, are left as they are: run a plan without -target to bring the whole book in line."})
 	}
 	for _, t := range c.in.Targets {
 		if !known(t) {

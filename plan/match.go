@@ -65,6 +65,12 @@ func diff(l *LiveOrder, d *Order) []change {
 // withinTolerance reports |live - desired| <= tolerance * desired; exactly at
 // the tolerance is within.
 func withinTolerance(live, desired, tolerance decimal.Decimal) bool {
+	if live.Equal(desired) {
+		return true
+	}
+	if tolerance.IsZero() {
+		return false
+	}
 	return live.Sub(desired).Abs().LessThanOrEqual(tolerance.Mul(desired).Abs())
 }
 

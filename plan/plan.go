@@ -1,6 +1,13 @@
 // Package plan holds the Plan type and the pure reconciliation that turns a
-// configuration's desired orders and the exchange's live orders into one.
-// Nothing in this package does I/O.
+// configuration's desired orders and the exchange's live orders into one
+// (DESIGN §5), the checks run before a plan is shown (symbol rules, budget,
+// guards, prevent_cancel), its renderings for people and for machines, and
+// the saved-plan file (DESIGN §7).
+//
+// Nothing in this package does I/O except Save and Load, which read and
+// write the one file they are given. Compute only ever touches this
+// namespace's orders: a live order whose client_order_id lacks the
+// namespace's "of:<namespace>:" prefix never appears in an action.
 package plan
 
 import (
@@ -109,7 +116,9 @@ type Balance struct {
 }
 
 // Guard holds the limits of the configuration's guard block. A nil pointer
-// or zero value means "no limit".
+// means no guard block: no limits. Within a guard block, a zero or invalid
+// limit means "no limit", but AllowCrossing false (its default) refuses a
+// limit order that would trade at once, which needs the symbol's ticker.
 type Guard struct {
 	MaxOrderNotional  decimal.NullDecimal
 	MaxOpenNotional   map[string]decimal.Decimal // per quote currency, upper case
@@ -119,6 +128,10 @@ type Guard struct {
 }
 
 // Moved maps an old address to a new one, so a rename keeps the live order.
+// Gemini cannot rename a client_order_id, so a kept order keeps the old id:
+// the moved block must stay in the configuration for as long as that order
+// lives, or the next plan cancels it and places the order anew. Once the
+// order is replaced (under the new address's id) the block can go.
 type Moved struct {
 	From, To                           string
 	FromClientOrderID, ToClientOrderID string
@@ -144,8 +157,9 @@ type Input struct {
 	// Live is every active order on the account, as read once.
 	Live []LiveOrder
 	// History holds, by client_order_id, the newest closed (filled or
-	// cancelled) order of desired orders that have no live order. An absent
-	// key means the order was never placed.
+	// cancelled) order of desired orders that have no live order, and of the
+	// From ids of moved blocks that lead to them. An absent key means the
+	// order was never placed.
 	History  map[string]LiveOrder
 	Moved    []Moved
 	Rules    map[string]SymbolRules // by symbol; must cover the symbols of desired and of managed live orders

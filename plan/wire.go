@@ -113,11 +113,11 @@ func toWirePlan(p *Plan) wirePlan {
 			Reasons: a.Reasons, Changed: a.Changed, Notes: a.Notes, MovedFrom: a.MovedFrom}
 		if l := a.Before; l != nil {
 			wa.Before = &wireLive{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
-				l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, l.Options, l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
+				l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, nonNil(l.Options), l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
 		}
 		if o := a.After; o != nil {
 			wa.After = &wireOrder{o.Address, o.ClientOrderID, o.Symbol, o.Side, o.Type, o.Amount, o.Price, o.StopPrice,
-				o.Options, o.RepriceTolerance, o.OnFill, o.PreventCancel, o.Sensitive, toWireRange(o.Range)}
+				nonNil(o.Options), o.RepriceTolerance, o.OnFill, o.PreventCancel, o.Sensitive, toWireRange(o.Range)}
 		}
 		w.Actions[i] = wa
 	}

@@ -177,7 +177,7 @@ func (c *Config) evalDataSources(ctx *hcl.EvalContext) hcl.Diagnostics {
 					}
 					ds.Currency = s
 				} else {
-					sym, d := checkSymbol(s, p.attr.Expr.Range(), true)
+					sym, d := c.checkSymbol(s, p.attr.Expr.Range(), true)
 					if d != nil {
 						diags = append(diags, d)
 					}
@@ -193,7 +193,7 @@ func (c *Config) evalDataSources(ctx *hcl.EvalContext) hcl.Diagnostics {
 // checkSymbol lowercases a symbol and checks its form. A well-formed
 // symbol that is not a common one but close to one draws a warning (when
 // warn is set): the exchange decides at plan time whether it exists.
-func checkSymbol(s string, rng hcl.Range, warn bool) (string, *hcl.Diagnostic) {
+func (c *Config) checkSymbol(s string, rng hcl.Range, warn bool) (string, *hcl.Diagnostic) {
 	sym := strings.ToLower(s)
 	if !symbolRE.MatchString(sym) {
 		var b strings.Builder
@@ -212,7 +212,7 @@ func checkSymbol(s string, rng hcl.Range, warn bool) (string, *hcl.Diagnostic) {
 			fmt.Sprintf("A symbol is the exchange's pair name in letters and digits, like \"btcusd\"; got %q.%s", s, hint), rng)
 	}
 	if warn && !knownSymbol[sym] {
-		if alt := suggest(sym, commonSymbols); alt != "" {
+		if alt := c.symbolHint(sym); alt != "" {
 			return sym, warnDiag("Unrecognized symbol",
 				fmt.Sprintf("%q is not one of the common Gemini symbols. Did you mean %q? (The exchange decides at plan time.)", sym, alt), rng)
 		}
@@ -320,4 +320,20 @@ func (c *Config) Currencies() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// symbolHint is suggest(sym, commonSymbols), remembered: thousands of
+// orders share a handful of symbols.
+func (c *Config) symbolHint(sym string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hint, ok := c.hints[sym]; ok {
+		return hint
+	}
+	if c.hints == nil {
+		c.hints = map[string]string{}
+	}
+	hint := suggest(sym, commonSymbols)
+	c.hints[sym] = hint
+	return hint
 }

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"errors"
+	"math"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -57,11 +59,48 @@ func bigFloatDecimal(f *big.Float) (decimal.Decimal, error) {
 	if exp := f.MantExp(nil); exp > 4*maxIntDigits || exp < -4*(maxScale+sigDigits) {
 		return decimal.Decimal{}, errOutOfRange
 	}
-	d, err := decimal.NewFromString(f.Text('g', sigDigits))
+	if f.IsInt() {
+		if i, acc := f.Int64(); acc == big.Exact {
+			return decimal.NewFromInt(i), nil
+		}
+	}
+	if d, ok := shortDecimal(f); ok {
+		return bounded(d)
+	}
+	// Round to 128 bits (38 decimal digits) first: printing converts the
+	// whole mantissa to decimal, and 512 bits of it cost four times as much
+	// for digits that are rounded away anyway.
+	var r big.Float
+	r.SetPrec(128).Set(f)
+	d, err := decimal.NewFromString(r.Text('g', sigDigits))
 	if err != nil {
 		return decimal.Decimal{}, errNotDecimal
 	}
 	return bounded(d)
+}
+
+// shortDecimal is the fast path of bigFloatDecimal for the common case, a
+// value with at most 15 significant digits: take the nearest float64's
+// 15-digit form and accept it only if it equals f to well within the
+// sigDigits rounding (2^-110 relative), so the result is the same as the
+// slow path's.
+func shortDecimal(f *big.Float) (decimal.Decimal, bool) {
+	x, _ := f.Float64()
+	if x == 0 || math.IsInf(x, 0) {
+		return decimal.Decimal{}, false
+	}
+	s := strconv.FormatFloat(x, 'g', 15, 64)
+	g, _, err := big.ParseFloat(s, 10, 192, big.ToNearestEven)
+	if err != nil {
+		return decimal.Decimal{}, false
+	}
+	var diff big.Float
+	diff.SetPrec(192).Sub(f, g)
+	if diff.Sign() != 0 && diff.MantExp(nil) > f.MantExp(nil)-110 {
+		return decimal.Decimal{}, false
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
 }
 
 // parseDecimal parses decimal text such as "0.5", "64000" or "1e-3".

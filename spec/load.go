@@ -144,6 +144,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	orders, d := c.evalOrders(locals, c.unknownData(), false)
 	diags = append(diags, d...)
 	c.static = orders
+	c.staticErr = diags.HasErrors()
 	diags = append(diags, c.resolveMoved(orders)...)
 	c.symbols = c.collectSymbols(orders)
 	c.digest = c.computeDigest()

@@ -67,7 +67,11 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 			c.keys[ob.name] = keys
 		}
 		for _, in := range insts {
-			o, d := c.evalOrder(ob, in, final)
+			var prev *Order
+			if final {
+				prev = c.staticOrder(address(ob.name, in.key))
+			}
+			o, d := c.evalOrder(ob, in, final, prev)
 			diags = append(diags, d...)
 			orders = append(orders, o)
 		}
@@ -215,4 +219,25 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 	// order never depends on cty's internals.
 	sort.SliceStable(insts, func(i, j int) bool { return insts[i].key.str < insts[j].key.str })
 	return insts, diags
+}
+
+// staticOrder is the result of the pass without the exchange for addr,
+// when that pass had no errors (otherwise everything is evaluated again).
+func (c *Config) staticOrder(addr string) *Order {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.staticErr {
+		return nil
+	}
+	if c.staticIdx == nil {
+		c.staticIdx = make(map[string]int, len(c.static))
+		for i, o := range c.static {
+			c.staticIdx[o.Address] = i
+		}
+	}
+	i, ok := c.staticIdx[addr]
+	if !ok {
+		return nil
+	}
+	return &c.static[i]
 }

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/shopspring/decimal"
@@ -39,52 +40,85 @@ type attrValue struct {
 	sensitive bool
 }
 
-func (c *Config) evalOrder(ob *orderBlock, in instance, final bool) (Order, hcl.Diagnostics) {
-	addr := address(ob.name, in.key)
-	o := Order{
-		Address:       addr,
-		ClientOrderID: ClientOrderID(c.Exchange.Namespace, addr),
-		Type:          "limit",
-		OnFill:        "done",
-		Range:         ob.block.DefRange,
-		Ranges:        ob.ranges,
+// evalOrder evaluates one instance. With prev, the same instance's result
+// from the pass without the exchange, only the attributes that were unknown
+// then are evaluated: the others did not depend on data sources, so their
+// values cannot have changed.
+func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order) (Order, hcl.Diagnostics) {
+	var o Order
+	want := func(string) bool { return true }
+	if prev != nil {
+		o = *prev
+		o.Unknown = nil
+		o.Options = slices.Clone(prev.Options)
+		o.Sensitive = slices.Clone(prev.Sensitive)
+		if len(prev.Unknown) == 0 {
+			return o, nil
+		}
+		want = func(name string) bool { return slices.Contains(prev.Unknown, name) }
+	} else {
+		addr := address(ob.name, in.key)
+		o = Order{
+			Address:       addr,
+			ClientOrderID: ClientOrderID(c.Exchange.Namespace, addr),
+			Type:          "limit",
+			OnFill:        "done",
+			Range:         ob.block.DefRange,
+			Ranges:        ob.ranges,
+		}
 	}
 	e := &orderEval{c: c, ob: ob, o: &o, ctx: in.ctx, final: final}
-	e.symbol()
-	if s, ok := e.enum(ob.attrs, "side", sides); ok {
-		o.Side = s
+	if want("symbol") {
+		e.symbol()
+	}
+	if want("side") {
+		if s, ok := e.enum(ob.attrs, "side", sides); ok {
+			o.Side = s
+		}
 	}
 	typeOK := true
-	if ob.attrs["type"] != nil {
+	if ob.attrs["type"] != nil && want("type") {
 		s, ok := e.enum(ob.attrs, "type", orderTypes)
 		if ok {
 			o.Type = s
 		}
 		typeOK = ok
 	}
-	o.Amount, _ = e.positive(ob.attrs, "amount")
-	price, priceOK := e.positive(ob.attrs, "price")
-	o.Price = price
-	if typeOK {
+	if want("amount") {
+		o.Amount, _ = e.positive(ob.attrs, "amount")
+	}
+	priceOK := true
+	if want("price") {
+		o.Price, priceOK = e.positive(ob.attrs, "price")
+	}
+	if typeOK && (want("type") || want("side") || want("price") || want("stop_price")) {
 		e.stopPrice(priceOK)
 	}
-	e.options()
-	if tol, ok := e.decimal(ob.lifecycle, "reprice_tolerance"); ok {
-		if tol.Sign() < 0 || tol.Cmp(decimal.NewFromInt(1)) >= 0 {
-			e.errorf(ob.lifecycle["reprice_tolerance"], "Invalid reprice_tolerance",
-				"reprice_tolerance is a fraction of the price from 0 (exact) up to, but not including, 1; 0.002 keeps a live order within 0.2%% of the desired price.")
-		} else {
-			o.RepriceTolerance = tol
+	if want("options") {
+		e.options()
+	}
+	if want("reprice_tolerance") {
+		if tol, ok := e.decimal(ob.lifecycle, "reprice_tolerance"); ok {
+			if tol.Sign() < 0 || tol.Cmp(decimal.NewFromInt(1)) >= 0 {
+				e.errorf(ob.lifecycle["reprice_tolerance"], "Invalid reprice_tolerance",
+					"reprice_tolerance is a fraction of the price from 0 (exact) up to, but not including, 1; 0.002 keeps a live order within 0.2%% of the desired price.")
+			} else {
+				o.RepriceTolerance = tol
+			}
 		}
 	}
-	if s, ok := e.enum(ob.lifecycle, "on_fill", onFills); ok {
-		o.OnFill = s
+	if want("on_fill") {
+		if s, ok := e.enum(ob.lifecycle, "on_fill", onFills); ok {
+			o.OnFill = s
+		}
 	}
-	if av, ok := e.value(ob.lifecycle, "prevent_cancel"); ok && !av.v.IsNull() {
-		if b, err := convert.Convert(av.v, cty.Bool); err != nil {
-			e.errorf(av.a, "Invalid prevent_cancel", "prevent_cancel must be true or false.")
-		} else {
-			o.PreventCancel = b.True()
+	if want("prevent_cancel") {
+		if av, ok := e.value(ob.lifecycle, "prevent_cancel"); ok && !av.v.IsNull() {
+			if b, err := convert.Convert(av.v, cty.Bool); err != nil {
+				e.errorf(av.a, "Invalid prevent_cancel", "prevent_cancel must be true or false.")
+			} else {
+				o.PreventCancel = b.True()
+			}
 		}
 	}
 	return o, e.diags
@@ -119,9 +153,16 @@ func (e *orderEval) value(attrs hcl.Attributes, name string) (attrValue, bool) {
 		e.diags = append(e.diags, d...)
 		return attrValue{}, false
 	}
-	v, marks := v.UnmarkDeep()
-	av := attrValue{v: v, a: a, sensitive: len(marks) > 0}
-	if av.sensitive {
+	var marked bool
+	if v.Type().IsPrimitiveType() {
+		marked = v.IsMarked()
+		v, _ = v.Unmark()
+	} else if v.ContainsMarked() {
+		marked = true
+		v, _ = v.UnmarkDeep()
+	}
+	av := attrValue{v: v, a: a, sensitive: marked}
+	if marked && !slices.Contains(e.o.Sensitive, name) {
 		e.o.Sensitive = append(e.o.Sensitive, name)
 	}
 	if !v.IsWhollyKnown() {
@@ -189,7 +230,7 @@ func (e *orderEval) symbol() {
 		}
 		return
 	}
-	sym, d := checkSymbol(s, a.Expr.Range(), !e.final)
+	sym, d := e.c.checkSymbol(s, a.Expr.Range(), !e.final)
 	e.o.Symbol = sym
 	if d != nil {
 		if av.sensitive {

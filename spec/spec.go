@@ -11,6 +11,8 @@
 package spec
 
 import (
+	"sync"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/shopspring/decimal"
 	"github.com/zclconf/go-cty/cty"
@@ -52,6 +54,11 @@ type Config struct {
 	orderOf map[string]*orderBlock
 	pending pending
 	keys    map[string][]instanceKey // instance keys of each order block
+	mu      sync.Mutex
+	hints   map[string]string // symbol suggestions, see symbolHint
+
+	staticErr bool           // the pass without the exchange failed
+	staticIdx map[string]int // index of c.static by address
 
 	static      []Order // Orders(nil), computed by Load
 	staticLocal map[string]cty.Value

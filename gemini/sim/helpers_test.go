@@ -181,3 +181,6 @@ func dec(t testing.TB, v any) decimal.Decimal {
 	}
 	return x
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+func b64enc(b []byte) string            { return base64.StdEncoding.EncodeToString(b) }
