@@ -103,7 +103,7 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 		out = e.stderr
 	}
 	color := useColor(e, noColor || jsonOut, out)
-	conn, err := connectTarget(e, s.Target, "")
+	conn, err := connectTarget(e, s.Target)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return exitError

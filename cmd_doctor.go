@@ -33,6 +33,11 @@ func (d *doctor) warning(what, todo string) {
 	fmt.Fprintf(d.w, "%s\n      %s\n", what, todo)
 }
 
+// note is information that needs no action now.
+func (d *doctor) note(what string) {
+	fmt.Fprintf(d.w, "  i %s\n", what)
+}
+
 func (d *doctor) fail(what, todo string) {
 	d.failed++
 	d.bad.Fprint(d.w, "  ✗ ")
@@ -70,63 +75,92 @@ func cmdDoctor(e *cliEnv, args []string) int {
 	}
 	conn, err := connect(e.ctx, e, cfg)
 	if err != nil {
-		d.fail(err.Error(), "set the environment variables named above, or use environment = \"local\"")
-		return exitError
+		d.fail(err.Error(), connectTodo(e, cfg, dir))
+		return finishDoctor(d)
 	}
 	defer conn.close()
 	fmt.Fprintf(e.stdout, "Checking %s\n\n", describeTarget(conn.target))
 	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 	defer cancel()
-
-	// 1. Reachable, and the clock.
-	base := conn.baseURL
-	start := time.Now()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/symbols", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		d.fail("the exchange is not reachable at "+base+": "+err.Error(), "check the network, a proxy, or the url / GEMINI_API_URL setting")
-		return exitError
+	if !d.reachable(ctx, conn.baseURL) {
+		return finishDoctor(d)
 	}
+	if !d.key(ctx, e, cfg, conn) {
+		return finishDoctor(d)
+	}
+	d.symbols(ctx, cfg, conn)
+	return finishDoctor(d)
+}
+
+// connectTodo says what to do when the exchange cannot even be opened.
+func connectTodo(e *cliEnv, cfg *spec.Config, dir string) string {
+	env := cfg.Exchange.Environment
+	if (env == "sandbox" || env == "production") && (e.getenv("GEMINI_API_KEY") == "" || e.getenv("GEMINI_API_SECRET") == "") {
+		return "export GEMINI_API_KEY and GEMINI_API_SECRET (a Trader key created on the " + env + " site), or set environment = \"local\" in the exchange block in " + dir
+	}
+	return "fix the exchange block in " + dir + " (environment, url) or GEMINI_API_URL, then run doctor again"
+}
+
+// reachable checks that the exchange answers its public symbol list, and
+// compares this machine's clock with the answer's Date header.
+func (d *doctor) reachable(ctx context.Context, base string) bool {
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/symbols", nil)
+	if err != nil {
+		d.fail("the exchange URL "+base+" is not usable: "+err.Error(), "fix url in the exchange block or GEMINI_API_URL")
+		return false
+	}
+	client := &http.Client{Timeout: 20 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		d.fail("the exchange is not reachable at "+base+": "+err.Error(), "check the network, a proxy or firewall, and url / GEMINI_API_URL; https://status.gemini.com shows outages")
+		return false
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	rtt := time.Since(start)
-	if resp.StatusCode != http.StatusOK {
-		d.fail(fmt.Sprintf("the exchange answered %s for its symbol list", resp.Status), "Gemini may be in maintenance; see https://status.gemini.com and try again later")
-	} else {
-		d.pass("exchange reachable at %s (%d ms)", base, rtt.Milliseconds())
-	}
-	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		skew := time.Until(t.Add(rtt / 2)).Round(time.Second)
-		if skew < 0 {
-			skew = -skew
-		}
-		switch {
-		case skew > 30*time.Second:
-			d.fail(fmt.Sprintf("the clock is %s off the exchange's", skew), "time-based nonces must be within 30 s of the exchange's clock: enable NTP (timedatectl set-ntp true)")
-		case skew > 5*time.Second:
-			d.warning(fmt.Sprintf("the clock is %s off the exchange's", skew), "enable NTP; time-based nonces fail beyond 30 s")
-		default:
-			d.pass("clock within %s of the exchange's", max(skew, time.Second))
-		}
-	} else {
-		d.warning("the exchange sent no Date header, so the clock could not be compared", "make sure NTP keeps this machine's clock right")
-	}
-
-	// 2. The key authenticates, its roles, and the nonce mode.
-	roles, err := conn.client.Roles(ctx)
 	switch {
-	case err != nil && gemini.IsNonce(err):
-		if cfg.Exchange.Nonce == "time" {
-			d.fail("the exchange refused the nonce: "+err.Error(), "this key seems to use increasing nonces: remove nonce = \"time\" from the exchange block")
-		} else {
-			d.fail("the exchange refused the nonce: "+err.Error(), "if the key was created with \"Uses a time based nonce\", set nonce = \"time\" in the exchange block; otherwise the key's nonce is ahead of this clock: create a new key")
-		}
-		return finishDoctor(d)
-	case err != nil && gemini.IsAuth(err):
-		d.fail("the API key does not authenticate: "+err.Error(), "check GEMINI_API_KEY and GEMINI_API_SECRET (no spaces or quotes) and that the key belongs to "+conn.target.Environment)
-		return finishDoctor(d)
-	case err != nil:
-		d.fail("could not read the key's roles: "+err.Error(), "try again; if it persists, run with ORDERFORM_LOG=debug")
-		return finishDoctor(d)
+	case resp.StatusCode == http.StatusServiceUnavailable:
+		d.fail(fmt.Sprintf("the exchange at %s answered %s: it is down, most likely for maintenance", base, resp.Status), "see https://status.gemini.com and run doctor again when it is back; orderform changes nothing meanwhile")
+		return false
+	case resp.StatusCode != http.StatusOK:
+		d.fail(fmt.Sprintf("the exchange at %s answered %s for its symbol list", base, resp.Status), "check url / GEMINI_API_URL points at a Gemini API (https://api.gemini.com or https://api.sandbox.gemini.com); see https://status.gemini.com")
+		return false
+	}
+	d.pass("exchange reachable at %s (%d ms)", base, rtt.Milliseconds())
+
+	t, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		d.warning("the exchange sent no Date header, so the clock could not be compared", "make sure NTP keeps this machine's clock right")
+		return true
+	}
+	skew := time.Until(t.Add(rtt / 2)).Round(time.Second)
+	if skew < 0 {
+		skew = -skew
+	}
+	switch {
+	case skew > 30*time.Second:
+		d.fail(fmt.Sprintf("this machine's clock is %s off the exchange's", skew), "time-based nonces must be within 30 s of the exchange's clock: enable NTP (timedatectl set-ntp true)")
+	case skew > 5*time.Second:
+		d.warning(fmt.Sprintf("this machine's clock is %s off the exchange's", skew), "enable NTP (timedatectl set-ntp true); time-based nonces fail beyond 30 s")
+	default:
+		d.pass("clock within %s of the exchange's", max(skew, time.Second))
+	}
+	return true
+}
+
+// key checks that the key authenticates, its roles, and the nonce mode. It
+// returns false when later checks cannot run.
+func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *connection) bool {
+	env := conn.target.Environment
+	if strings.HasPrefix(e.getenv("GEMINI_API_KEY"), "master-") && cfg.Exchange.Account == "" && env != "local" {
+		d.fail("GEMINI_API_KEY is a master key, and the exchange block names no account", "set account = \"primary\" (or the sub-account to trade in) in the exchange block, or use an account key")
+		return false
+	}
+	roles, err := conn.client.Roles(ctx)
+	if err != nil {
+		d.keyError(err, cfg, env)
+		return false
 	}
 	d.pass("the API key authenticates")
 	if roles.IsTrader {
@@ -135,34 +169,73 @@ func cmdDoctor(e *cliEnv, args []string) int {
 		d.fail("the key lacks the Trader role: orderform cannot place or cancel orders", "create a key with the Trader role only")
 	}
 	if roles.IsFundManager {
-		d.warning("THE KEY HAS THE FUND MANAGER ROLE: it can withdraw funds", "orderform never needs it; create a Trader-only key so a leaked key cannot move money out")
+		d.warning("THE KEY HAS THE FUND MANAGER ROLE: IT CAN WITHDRAW FUNDS", "orderform never needs it: create a key with the Trader role only, so that a leaked key cannot move money out")
 	}
 	if roles.IsAuditor {
-		d.warning("the key is an Auditor key (read only)", "plan works, apply cannot; create a Trader key")
+		d.warning("the key is an Auditor key (read only)", "orderform needs the Trader role, even to plan: create a key with the Trader role only")
 	}
-	// Two private calls in a row catch a time-based key fed increasing
-	// nonces (and the reverse shows up as InvalidNonce above).
-	if _, err := conn.client.Roles(ctx); err != nil && gemini.IsNonce(err) {
-		d.fail("a second request in the same second was refused for its nonce", "the key uses a time-based nonce but two requests a second need increasing nonces: create a key without \"Uses a time based nonce\" and remove nonce = \"time\"")
-	} else if err == nil {
+	// A second private call: its nonce must be accepted too. It fails when
+	// another program uses the same key at the same time.
+	switch _, err := conn.client.Roles(ctx); {
+	case err == nil:
 		d.pass("nonce mode %q accepted", nonceName(cfg.Exchange.Nonce))
+	case gemini.IsNonce(err):
+		d.fail("a second request was refused for its nonce: "+err.Error(), "another program seems to use this key at the same time: give each program (and each configuration run in parallel) its own key")
+	default:
+		d.fail("a second request failed: "+err.Error(), "run doctor again; if it persists, run it with ORDERFORM_LOG=debug")
 	}
+	if env != "local" {
+		d.note("whether the key \"Requires Heartbeat\" cannot be read from the API: with it, Gemini cancels orderform's orders 30 s after it exits; the key must be created without it")
+	}
+	return true
+}
 
-	// 3. The configuration's symbols are open.
+// keyError explains why the first private request failed.
+func (d *doctor) keyError(err error, cfg *spec.Config, env string) {
+	var ae *gemini.APIError
+	reason := ""
+	if asAPIError(err, &ae) {
+		reason = ae.Reason
+	}
+	switch {
+	case gemini.IsNonce(err) && cfg.Exchange.Nonce == "time":
+		d.fail("the exchange refused the nonce: "+err.Error(), "this key seems to use increasing nonces: remove nonce = \"time\" from the exchange block (and check the clock)")
+	case gemini.IsNonce(err):
+		d.fail("the exchange refused the nonce: "+err.Error(), "if the key was created with \"Uses a time based nonce\", set nonce = \"time\" in the exchange block; if not, another program has used this key with larger nonces: create a new key for orderform")
+	case reason == "InvalidSignature":
+		d.fail("the API secret is wrong: "+err.Error(), "set GEMINI_API_SECRET to the secret shown when the key was created, with no spaces or quotes; Gemini shows it only once, so if it is lost create a new key")
+	case reason == "InvalidApiKey" || reason == "MissingApikeyHeader":
+		d.fail("the exchange does not know the API key: "+err.Error(), "check GEMINI_API_KEY, and that the key was created on the "+env+" site: sandbox and production keys are separate")
+	case reason == "MissingAccounts" || reason == "MissingAccountName" || reason == "InvalidAccountName" || reason == "AccountsOnGroupOnlyApi":
+		d.fail("the account setting does not suit the key: "+err.Error(), "a master key (master-...) needs account = \"<sub-account>\" in the exchange block; an account key (account-...) needs none")
+	case reason == "ApiKeyIpFilteringFailure" || reason == "RemoteAddressForbidden":
+		d.fail("the key does not allow this machine's IP address: "+err.Error(), "add this machine's address to the key's IP allow list in the exchange's API settings, or create a key without one")
+	case gemini.IsAuth(err):
+		d.fail("the API key was refused: "+err.Error(), "check GEMINI_API_KEY and GEMINI_API_SECRET and that the key belongs to "+env+"; create a Trader-only key if in doubt")
+	case gemini.IsMaintenance(err):
+		d.fail("the exchange is down for maintenance: "+err.Error(), "see https://status.gemini.com and run doctor again when it is back")
+	case gemini.IsRateLimited(err):
+		d.fail("the exchange is rate limiting this key: "+err.Error(), "wait a minute (another program may be using the key) and run doctor again")
+	default:
+		d.fail("could not read the key's roles: "+err.Error(), "run doctor again; if it persists, run it with ORDERFORM_LOG=debug")
+	}
+}
+
+// symbols checks that the configuration's symbols are listed and open.
+func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *connection) {
 	for _, sym := range cfg.Symbols() {
 		det, err := conn.client.SymbolDetails(ctx, sym)
 		switch {
 		case err != nil && isUnknownSymbol(err):
-			d.fail("symbol "+sym+" is not listed by the exchange", "check the spelling: lower case, base then quote, as in \"btcusd\"")
+			d.fail("symbol "+sym+" is not listed by the exchange", "check the spelling (lower case, base then quote, as in \"btcusd\"); the sandbox lists fewer symbols than production")
 		case err != nil:
-			d.fail("could not read symbol "+sym+": "+err.Error(), "try again later")
+			d.fail("could not read symbol "+sym+": "+err.Error(), "run doctor again later")
 		case det.Status != "open":
-			d.warning(fmt.Sprintf("symbol %s is %s", sym, det.Status), "orders on it may be refused until it opens")
+			d.warning(fmt.Sprintf("symbol %s is %s, not open", sym, det.Status), "orders on it will be refused until it opens")
 		default:
 			d.pass("symbol %s is open (price step %s, amount step %s, minimum %s)", sym, det.PriceIncrement, det.AmountIncrement, det.MinOrderSize)
 		}
 	}
-	return finishDoctor(d)
 }
 
 func nonceName(n string) string {

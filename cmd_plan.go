@@ -80,6 +80,11 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		return nil
 	}
 	run.live = snap.live
+	if err := readMoreRules(e.ctx, conn, snap, now); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		run.close()
+		return nil
+	}
 
 	in := plan.Input{
 		Target:   conn.target,
@@ -161,10 +166,14 @@ func notLive(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrder) ma
 	}
 	want := map[string]string{}
 	for _, o := range desired {
-		if isLive[o.ClientOrderID] || isLive[movedFrom[o.ClientOrderID]] {
+		from, moved := movedFrom[o.ClientOrderID]
+		if isLive[o.ClientOrderID] || (moved && isLive[from]) {
 			continue
 		}
 		want[o.ClientOrderID] = o.Symbol
+		if moved {
+			want[from] = o.Symbol // its last order may have filled under the old address
+		}
 	}
 	return want
 }
@@ -277,7 +286,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 	}
 	defer r.close()
 	if *jsonOut {
-		if err := plan.RenderJSON(e.stdout, r.plan, r.diags); err != nil {
+		if err := plan.RenderJSONWith(e.stdout, r.plan, r.diags, plan.RenderOptions{Sensitive: r.cfg.SensitiveValues()}); err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
 		}

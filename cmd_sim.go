@@ -79,8 +79,8 @@ func simServe(e *cliEnv, args []string) int {
 	roles := fs.String("roles", "trader", "roles of the key: comma-separated trader, fundmanager, auditor")
 	timeNonce := fs.Bool("time-nonce", false, "the key uses time-based nonces (seconds, ±30 s)")
 	rateLimit := fs.Bool("rate-limit", false, "enforce Gemini's rate limits (600/min private, 120/min public)")
-	makerFee := fs.Int64("maker-fee-bps", sim.DefaultMakerFeeBps, "maker fee in basis points (negative: none)")
-	takerFee := fs.Int64("taker-fee-bps", sim.DefaultTakerFeeBps, "taker fee in basis points (negative: none)")
+	makerFee := fs.Int64("maker-fee-bps", sim.DefaultMakerFeeBps, "maker fee in basis points (0: none)")
+	takerFee := fs.Int64("taker-fee-bps", sim.DefaultTakerFeeBps, "taker fee in basis points (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}

@@ -77,9 +77,15 @@ func (x geminiExchange) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, err
 	return out, nil
 }
 
+// markAmbiguous marks the errors after which apply must look an order up
+// (ambiguous) or may simply send the request again (rate limited: Gemini
+// refused it and did nothing).
 func markAmbiguous(err error) error {
-	if gemini.IsAmbiguous(err) {
+	switch {
+	case gemini.IsAmbiguous(err):
 		return fmt.Errorf("%w: %w", apply.ErrAmbiguous, err)
+	case gemini.IsRateLimited(err):
+		return fmt.Errorf("%w: %w", apply.ErrRateLimited, err)
 	}
 	return err
 }

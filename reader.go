@@ -129,6 +129,44 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 	return snap, nil
 }
 
+// readMoreRules adds the rules of symbols that only live managed orders use
+// (an order removed from the configuration still releases funds and counts
+// toward max_open_notional), from the cache or the exchange.
+func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now time.Time) error {
+	prefix := plan.ManagedPrefix(conn.target.Namespace)
+	cache := loadRulesCache(conn.cacheDir)
+	fetched := false
+	for _, l := range snap.live {
+		sym := l.Symbol
+		if _, ok := snap.rules[sym]; ok || !strings.HasPrefix(l.ClientOrderID, prefix) {
+			continue
+		}
+		if _, bad := snap.unknown[sym]; bad {
+			continue
+		}
+		if r, ok := cache.get(sym, now); ok {
+			snap.rules[sym] = r
+			continue
+		}
+		d, err := conn.client.SymbolDetails(ctx, sym)
+		if err != nil && isUnknownSymbol(err) {
+			snap.unknown[sym] = err // delisted: the plan can still cancel
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read the rules of symbol %s: %w", sym, err)
+		}
+		r := rulesFromGemini(sym, d)
+		snap.rules[sym] = r
+		cache.put(r, now)
+		fetched = true
+	}
+	if fetched {
+		_ = cache.save() // only a cache
+	}
+	return nil
+}
+
 // readHistory tells "never placed" from "filled" from "cancelled outside
 // orderform" for desired orders that have no live order: one paged history
 // walk per symbol, never one call per order.

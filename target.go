@@ -59,8 +59,8 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 }
 
 // connectTarget opens the exchange a saved plan was computed against.
-func connectTarget(e *cliEnv, t plan.Target, nonce string) (*connection, error) {
-	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: nonce}
+func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
+	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce}
 	if path, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
 		ep.url, ep.localState = "", path
 	}
@@ -84,6 +84,9 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 	key, secret := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET")
 	conn := &connection{close: func() error { return nil }}
 	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
+	if ep.nonce == "time" {
+		target.Nonce = "time"
+	}
 	if target.Namespace == "" {
 		target.Namespace = "default"
 	}

@@ -32,7 +32,8 @@ import (
 type Exchange interface {
 	// Place places o with o.ClientOrderID. It must not retry inside: a
 	// request whose outcome is unknown returns an error wrapping
-	// ErrAmbiguous.
+	// ErrAmbiguous, one refused for the rate limit an error wrapping
+	// ErrRateLimited.
 	Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error)
 	// Cancel cancels an order by id. Cancelling an order that is already
 	// cancelled succeeds and returns its status.
@@ -50,6 +51,11 @@ type Exchange interface {
 // request in flight are treated the same way.
 var ErrAmbiguous = errors.New("outcome unknown")
 
+// ErrRateLimited marks a placement or cancel that the exchange refused for
+// its rate limit (HTTP 429): nothing happened, so apply sends it again
+// after a wait, without a lookup, up to Options.RateLimitRetries times.
+var ErrRateLimited = errors.New("rate limited")
+
 // Options tune Apply. The zero value is usable.
 type Options struct {
 	// Namespace is the configuration's namespace. Verification looks for
@@ -66,6 +72,11 @@ type Options struct {
 	// MaxAttempts bounds the requests of one step, each after a lookup has
 	// shown the previous one did not land (default 3).
 	MaxAttempts int
+	// RateLimitRetries bounds how often a request refused with
+	// ErrRateLimited is sent again (default 4), after waiting
+	// RateLimitWait (default 1 s), then twice as long each time, up to 8 s.
+	RateLimitRetries int
+	RateLimitWait    time.Duration
 	// ClockSkew is how far the exchange's clock may be behind ours (default 1
 	// minute). A closed order with the client id that was submitted later than
 	// ClockSkew before our first attempt counts as ours; older ones are
@@ -98,6 +109,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 3
+	}
+	if o.RateLimitRetries <= 0 {
+		o.RateLimitRetries = 4
+	}
+	if o.RateLimitWait <= 0 {
+		o.RateLimitWait = time.Second
 	}
 	if o.ClockSkew <= 0 {
 		o.ClockSkew = time.Minute

@@ -76,7 +76,14 @@ func (r *runner) cancelStep(j *job) {
 // has shown the order still live following an ambiguous failure.
 func (r *runner) cancelOrder(o *op, before *plan.LiveOrder) (cancelState, *plan.LiveOrder, error) {
 	for attempt := 1; ; attempt++ {
-		lo, err := r.ex.Cancel(r.settle, before.OrderID)
+		var lo plan.LiveOrder
+		err := r.patiently(o, func() (err error) {
+			lo, err = r.ex.Cancel(r.settle, before.OrderID)
+			return err
+		})
+		if r.refusedByInterrupt(err) {
+			return cancelInterrupted, before, fmt.Errorf("cancel order %s: %w", before.OrderID, err)
+		}
 		if err == nil {
 			switch {
 			case lo.IsCancelled:

@@ -35,13 +35,24 @@ func (r *runner) placeStep(j *job) {
 			return
 		}
 		res.sent = true
-		lo, err := r.ex.Place(r.settle, want)
+		var lo plan.LiveOrder
+		err := r.patiently(o, func() (err error) {
+			lo, err = r.ex.Place(r.settle, want)
+			return err
+		})
 		if err == nil {
 			r.placed(res, lo, false)
 			return
 		}
 		err = fmt.Errorf("place %s: %w", want.ClientOrderID, err)
 		res.Err = err
+		if r.refusedByInterrupt(err) {
+			r.markInterrupted()
+			res.Status, res.Next = StatusSkipped, "run `orderform apply` again to place it"
+			res.Reason = fmt.Sprintf("interrupted while the exchange was refusing it for its rate limit; it was not placed: %v", err)
+			r.oldGone(res)
+			return
+		}
 		if !isAmbiguous(err) {
 			res.Status, res.Reason = StatusFailed, err.Error()
 			res.Next = "fix the cause and run `orderform apply` again"

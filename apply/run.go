@@ -162,6 +162,30 @@ func (r *runner) skipInterrupted(j *job, step string) {
 	r.hooks.errored(Event{Address: j.a.Address, ClientOrderID: j.res.ClientOrderID, Kind: j.a.Kind, Action: step, Outcome: StatusSkipped, Message: j.res.Reason})
 }
 
+// patiently sends a request with send, and again while the exchange refuses
+// it for its rate limit (nothing happened), waiting longer each time. An
+// interrupt ends the waiting; the caller sees the refusal and r.stopped().
+func (r *runner) patiently(o *op, send func() error) error {
+	wait := r.opts.RateLimitWait
+	for i := 0; ; i++ {
+		err := send()
+		if !errors.Is(err, ErrRateLimited) || i >= r.opts.RateLimitRetries || r.stopped() {
+			return err
+		}
+		o.note(fmt.Sprintf("%v; sending again in %s", err, wait))
+		if r.opts.Sleep(r.ctx, wait) != nil {
+			return err
+		}
+		wait = min(2*wait, maxBackoff)
+	}
+}
+
+// refusedByInterrupt reports whether err is a rate-limit refusal that an
+// interrupt stopped apply from sending again.
+func (r *runner) refusedByInterrupt(err error) bool {
+	return errors.Is(err, ErrRateLimited) && r.stopped()
+}
+
 // isAmbiguous reports whether err leaves the outcome of a request unknown.
 func isAmbiguous(err error) bool {
 	return errors.Is(err, ErrAmbiguous) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)

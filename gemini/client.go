@@ -179,7 +179,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // limiter returns a token bucket of perSecond (def when zero, none when
-// negative) whose burst is one second's worth.
+// negative) whose burst is one second's worth, and at least burstQueued.
 func limiter(perSecond, def float64) *rate.Limiter {
 	switch {
 	case perSecond == 0:
@@ -187,8 +187,15 @@ func limiter(perSecond, def float64) *rate.Limiter {
 	case perSecond < 0:
 		return rate.NewLimiter(rate.Inf, 1)
 	}
-	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+	return rate.NewLimiter(rate.Limit(perSecond), max(burstQueued, int(perSecond)))
 }
+
+// burstQueued is the smallest burst of a pace. Gemini delays up to five
+// requests over its rate rather than refusing them (reference §6), so five
+// at once never draw a 429 from a client that keeps under the rate on
+// average; and a plan's public reads for five symbols (rules, tickers)
+// overlap instead of waiting a second each at the default 1/s.
+const burstQueued = 5
 
 func sleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -444,7 +444,8 @@ func TestAmbiguity(t *testing.T) {
 }
 
 // Pacing follows the token buckets on the client's clock: public calls at
-// 1/s and private calls at 5/s by default.
+// 1/s and private calls at 5/s by default, each with a burst of five (the
+// requests Gemini queues over its rate).
 func TestPacing(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, p map[string]any) {
 		if r.Method == http.MethodGet {
@@ -455,13 +456,13 @@ func TestPacing(t *testing.T) {
 	})
 	c, clock := testClient(t, f, func(c *Config) { c.PublicRate, c.PrivateRate = 0, 0 })
 	ctx := context.Background()
-	for range 5 {
+	for range 10 {
 		if _, err := c.Symbols(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := clock.total(); got != 4*time.Second {
-		t.Errorf("5 public calls at 1/s waited %s, want 4s", got)
+	if got := clock.total(); got != 5*time.Second {
+		t.Errorf("10 public calls at 1/s, burst 5, waited %s, want 5s", got)
 	}
 	before := clock.total()
 	for range 15 {
@@ -469,7 +470,7 @@ func TestPacing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The private bucket was full (burst 5) after the public calls' 4 s.
+	// The private bucket was full (burst 5) after the public calls' 5 s.
 	if got := clock.total() - before; got != 2*time.Second {
 		t.Errorf("15 private calls at 5/s, burst 5, waited %s, want 2s", got)
 	}

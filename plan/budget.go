@@ -21,8 +21,8 @@ func hold(r SymbolRules, side string, price, amount decimal.Decimal) (string, de
 
 type budgetEntry struct {
 	line   BudgetLine
-	orders []string // addresses of the placements holding this currency
-	first  *Order
+	orders []*Order // the placements holding this currency
+	holds  []decimal.Decimal
 }
 
 // checkBudget works out, per currency, what the plan's placements hold and
@@ -51,10 +51,7 @@ func (c *computer) checkBudget() {
 				cur, amt := hold(r, a.After.Side, a.After.Price, a.After.Amount)
 				e := entry(cur)
 				e.line.Held = e.line.Held.Add(amt)
-				e.orders = append(e.orders, fmt.Sprintf("%s (%s)", a.After.Address, c.showNotional(a.After, amt)))
-				if e.first == nil {
-					e.first = a.After
-				}
+				e.orders, e.holds = append(e.orders, a.After), append(e.holds, amt)
 			}
 		}
 	}
@@ -67,11 +64,15 @@ func (c *computer) checkBudget() {
 		e := lines[cur]
 		e.line.Remaining = e.line.Available.Add(e.line.Released).Sub(e.line.Held)
 		c.plan.Budget = append(c.plan.Budget, e.line)
-		if e.line.Remaining.IsNegative() && e.first != nil {
+		if e.line.Remaining.IsNegative() && len(e.orders) > 0 {
 			l := e.line
-			c.errorAt(e.first, "Insufficient "+cur, fmt.Sprintf(
+			names := make([]string, len(e.orders))
+			for i, o := range e.orders {
+				names[i] = fmt.Sprintf("%s (%s)", o.Address, c.showNotional(o, e.holds[i]))
+			}
+			c.errorAt(e.orders[0], "Insufficient "+cur, fmt.Sprintf(
 				"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.",
-				l.Held, cur, l.Available.Add(l.Released), cur, l.Available, l.Released, l.Remaining.Neg(), cur, cur, listOf(e.orders)))
+				l.Held, cur, l.Available.Add(l.Released), cur, l.Available, l.Released, l.Remaining.Neg(), cur, cur, listOf(names)))
 		}
 	}
 }
@@ -97,10 +98,11 @@ func (c *computer) checkOpenNotional() {
 	kept, placed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
 	first := map[string]*Order{}
 	var unknown []string
-	for _, l := range c.liveOrder {
-		if _, gone := c.cancelOf[l]; gone {
+	for _, i := range c.managed {
+		if c.cancelled[i] {
 			continue
 		}
+		l := &c.in.Live[i]
 		q, ok := c.quoteOf(l.Symbol)
 		if !ok {
 			unknown = append(unknown, l.Symbol)

@@ -134,7 +134,6 @@ func (c *computer) checkStop(d *Order) {
 func (c *computer) checkGuards(d *Order, r SymbolRules) {
 	g := c.in.Guard
 	t, haveTicker := c.in.Tickers[strings.ToLower(d.Symbol)]
-	price := c.show(d, "price", d.Price)
 	if g != nil && g.MaxOrderNotional.Valid {
 		n := d.Price.Mul(d.Amount)
 		if n.GreaterThan(g.MaxOrderNotional.Decimal) {
@@ -147,12 +146,10 @@ func (c *computer) checkGuards(d *Order, r SymbolRules) {
 		switch {
 		case !haveTicker || !ok:
 			c.guardError(d, "max_price_deviation", fmt.Sprintf("The guard's max_price_deviation needs the bid and ask of %s, which were not read; %s cannot be checked.", d.Symbol, d.Address))
-		default:
+		case d.Price.Sub(mid).Abs().GreaterThan(g.MaxPriceDeviation.Decimal.Mul(mid)):
 			dev := d.Price.Sub(mid).Abs().Div(mid)
-			if dev.GreaterThan(g.MaxPriceDeviation.Decimal) {
-				c.guardError(d, "max_price_deviation", fmt.Sprintf("The price %s of %s is %s from %s's mid %s (bid %s, ask %s), more than the guard's max_price_deviation of %s.",
-					price, d.Address, c.showPercent(d, dev), d.Symbol, mid, t.Bid, t.Ask, percent(g.MaxPriceDeviation.Decimal)))
-			}
+			c.guardError(d, "max_price_deviation", fmt.Sprintf("The price %s of %s is %s from %s's mid %s (bid %s, ask %s), more than the guard's max_price_deviation of %s.",
+				c.show(d, "price", d.Price), d.Address, c.showPercent(d, dev), d.Symbol, mid, t.Bid, t.Ask, percent(g.MaxPriceDeviation.Decimal)))
 		}
 	}
 	if orderType(d.Type) != "limit" {
@@ -171,11 +168,11 @@ func (c *computer) checkGuards(d *Order, r SymbolRules) {
 	case g != nil && !g.AllowCrossing && !haveTicker:
 		c.guardError(d, "allow_crossing", fmt.Sprintf("The guard refuses orders that would trade at once, which needs the bid and ask of %s; they were not read, so %s cannot be checked.", d.Symbol, d.Address))
 	case g != nil && !g.AllowCrossing && crosses:
-		c.guardError(d, "allow_crossing", fmt.Sprintf("The %s at %s of %s would trade at once against the %s; the guard sets allow_crossing = false.", d.Side, price, d.Address, against))
+		c.guardError(d, "allow_crossing", fmt.Sprintf("The %s at %s of %s would trade at once against the %s; the guard sets allow_crossing = false.", d.Side, c.show(d, "price", d.Price), d.Address, against))
 	case crosses && slices.Contains(d.Options, "maker-or-cancel"):
 		rg := d.Range
 		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Maker-or-cancel order would take",
-			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", d.Side, price, d.Address, against),
+			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", d.Side, c.show(d, "price", d.Price), d.Address, against),
 			Subject: &rg})
 	}
 }

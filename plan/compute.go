@@ -2,7 +2,7 @@ package plan
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -32,6 +32,7 @@ func Compute(in Input) (*Plan, hcl.Diagnostics) {
 
 // candidate is a managed live order that may stand for a desired order.
 type candidate struct {
+	idx       int32
 	live      *LiveOrder
 	movedFrom string // the old address when found through a moved block
 }
@@ -42,16 +43,18 @@ type computer struct {
 	diags  hcl.Diagnostics
 	prefix string
 
-	live      map[string][]*LiveOrder // managed live orders by client id
-	liveOrder []*LiveOrder            // managed live orders in input order
-	consumed  map[*LiveOrder]bool     // managed live orders accounted for
-	desired   map[string]*Order       // by client id
-	movedTo   map[string][]Moved      // by the new client id
-	movedFrom map[string]Moved        // by the old client id
+	// Managed live orders are known by their index in in.Live: live holds
+	// the first index of each client id, next chains the others, managed
+	// lists them all in input order.
+	live      map[string]int32
+	next      []int32
+	managed   []int32
+	consumed  []bool             // accounted for by a desired order or a cancel
+	desired   map[string]*Order  // by client id
+	movedTo   map[string][]Moved // by the new client id
+	movedFrom map[string]Moved   // by the old client id
 
-	// cancelOf remembers, for the checks, the desired order (if any) behind
-	// each cancel.
-	cancelOf map[*LiveOrder]*Order
+	cancelled []bool // cancelled by the plan, replaces included
 
 	// The copies that actions point to, allocated once: their capacity is
 	// never exceeded, so pointers into them stay valid.
@@ -91,28 +94,33 @@ func newComputer(in *Input) *computer {
 			Actions:       make([]Action, 0, len(in.Desired)+len(in.Live)),
 		},
 		prefix:    ManagedPrefix(in.Target.Namespace),
-		live:      make(map[string][]*LiveOrder, len(in.Live)),
-		consumed:  make(map[*LiveOrder]bool, len(in.Live)),
-		liveOrder: make([]*LiveOrder, 0, len(in.Live)),
+		live:      make(map[string]int32, len(in.Live)),
+		next:      make([]int32, len(in.Live)),
+		consumed:  make([]bool, len(in.Live)),
+		cancelled: make([]bool, len(in.Live)),
 		lives:     make([]LiveOrder, 0, len(in.Live)+len(in.Desired)),
 		orders:    make([]Order, 0, len(in.Desired)),
 		desired:   make(map[string]*Order, len(in.Desired)),
 		movedTo:   make(map[string][]Moved),
 		movedFrom: make(map[string]Moved),
-		cancelOf:  make(map[*LiveOrder]*Order),
 	}
-	for i := range in.Live {
+	for i := len(in.Live) - 1; i >= 0; i-- { // backwards, so chains keep input order
 		l := &in.Live[i]
 		switch {
 		case strings.HasPrefix(l.ClientOrderID, c.prefix):
-			c.live[l.ClientOrderID] = append(c.live[l.ClientOrderID], l)
-			c.liveOrder = append(c.liveOrder, l)
+			c.next[i] = -1
+			if first, ok := c.live[l.ClientOrderID]; ok {
+				c.next[i] = first
+			}
+			c.live[l.ClientOrderID] = int32(i)
+			c.managed = append(c.managed, int32(i))
 		case strings.HasPrefix(l.ClientOrderID, "of:"):
 			c.plan.Foreign++
 		default:
 			c.plan.Unmanaged++
 		}
 	}
+	slices.Reverse(c.managed)
 	for i := range in.Desired {
 		d := &in.Desired[i]
 		if prev, ok := c.desired[d.ClientOrderID]; ok {
@@ -136,32 +144,20 @@ func newComputer(in *Input) *computer {
 	return c
 }
 
-// matches reports whether addr is selected by one of the patterns: the exact
-// address, or, for a pattern without an instance key, any of its instances.
-func matches(patterns []string, addr string) bool {
-	for _, p := range patterns {
-		if addr == p || (strings.HasPrefix(addr, p) && len(addr) > len(p) && addr[len(p)] == '[' && !strings.HasSuffix(p, "]")) {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *computer) targeted(addr string) bool {
-	return len(c.in.Targets) == 0 || matches(c.in.Targets, addr)
-}
-
 // candidates returns the managed live orders that stand for d: those with its
 // client id and those with the client id of an address moved to it.
 func (c *computer) candidates(d *Order) []candidate {
 	cs := c.cands[:0]
-	for _, l := range c.live[d.ClientOrderID] {
-		cs = append(cs, candidate{live: l})
-	}
-	for _, m := range c.movedTo[d.ClientOrderID] {
-		for _, l := range c.live[m.FromClientOrderID] {
-			cs = append(cs, candidate{live: l, movedFrom: m.From})
+	each := func(coid, movedFrom string) {
+		i, ok := c.live[coid]
+		for ok && i >= 0 {
+			cs = append(cs, candidate{idx: i, live: &c.in.Live[i], movedFrom: movedFrom})
+			i = c.next[i]
 		}
+	}
+	each(d.ClientOrderID, "")
+	for _, m := range c.movedTo[d.ClientOrderID] {
+		each(m.FromClientOrderID, m.From)
 	}
 	c.cands = cs
 	return cs
@@ -177,7 +173,7 @@ func (c *computer) reconcile() {
 		}
 		cs := c.candidates(d)
 		for _, cand := range cs {
-			c.consumed[cand.live] = true
+			c.consumed[cand.idx] = true
 		}
 		if !c.targeted(d.Address) {
 			continue // left as it is, live orders included
@@ -287,7 +283,7 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		if b.movedFrom != "" {
 			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the new order gets the client_order_id of %s", b.movedFrom, d.Address))
 		}
-		c.noteCancel(b.live, d)
+		c.noteCancel(b.idx, d)
 	default:
 		a.Kind, a.ClientOrderID = NoOp, b.live.ClientOrderID
 		if b.movedFrom != "" {
@@ -308,127 +304,11 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom,
 			Reasons: []string{fmt.Sprintf("duplicate of order %s, which is %s", b.live.OrderID, what)},
 		})
-		c.noteCancel(cs[i].live, d)
-	}
-}
-
-// noteCancel records that live is cancelled and checks prevent_cancel.
-func (c *computer) noteCancel(live *LiveOrder, d *Order) {
-	c.cancelOf[live] = d
-	if d != nil && d.PreventCancel {
-		c.errorAt(d, "Order is protected by prevent_cancel",
-			fmt.Sprintf("This plan would cancel order %s (%s) of %s, but its lifecycle block sets prevent_cancel = true. Change the configuration back, or remove prevent_cancel to allow it.", live.OrderID, live.ClientOrderID, d.Address))
-	}
-}
-
-// destroy cancels every managed live order (within the targets).
-func (c *computer) destroy() {
-	for _, l := range c.liveOrder {
-		addr, d := c.addressOf(l)
-		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
-			c.consumed[l] = true
-			continue
-		}
-		c.consumed[l] = true
-		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyDestroy})
-		c.noteCancel(l, d)
-	}
-}
-
-// addressOf returns the address of a managed live order when the
-// configuration still knows it, and the desired order if there is one.
-func (c *computer) addressOf(l *LiveOrder) (string, *Order) {
-	if d, ok := c.desired[l.ClientOrderID]; ok {
-		return d.Address, d
-	}
-	if m, ok := c.movedFrom[l.ClientOrderID]; ok {
-		if d, ok := c.desired[m.ToClientOrderID]; ok {
-			return d.Address, d
-		}
-		return m.From, nil
-	}
-	return "", nil
-}
-
-// cancelLeftovers cancels the managed live orders that no desired order
-// claimed. With -target, only those whose address is known and targeted.
-func (c *computer) cancelLeftovers() {
-	for _, l := range c.liveOrder {
-		if c.consumed[l] {
-			continue
-		}
-		addr, _ := c.addressOf(l)
-		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
-			continue
-		}
-		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyNotInConfig,
-			Reasons: []string{"not in configuration"}})
-		c.noteCancel(l, nil)
-	}
-}
-
-// checkTargets warns about -target and -replace addresses that select nothing.
-func (c *computer) checkTargets() {
-	known := func(p string) bool {
-		for i := range c.in.Desired {
-			if matches([]string{p}, c.in.Desired[i].Address) {
-				return true
-			}
-		}
-		for _, m := range c.in.Moved {
-			if matches([]string{p}, m.From) {
-				return true
-			}
-		}
-		return false
-	}
-	if len(c.in.Targets) > 0 {
-		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Plan limited by -target",
-			Detail: "Only the targeted orders are reconciled. Other orders, and managed orders whose address the configuration no longer knows, are left as they are: run a plan without -target to bring the whole book in line."})
-	}
-	for _, t := range c.in.Targets {
-		if !known(t) {
-			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Target matches no order",
-				Detail: fmt.Sprintf("-target=%s selects no order of the configuration, so it changes nothing.", t)})
-		}
-	}
-	for _, r := range c.in.Replace {
-		if !known(r) {
-			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replace address matches no order",
-				Detail: fmt.Sprintf("-replace=%s selects no order of the configuration, so nothing is replaced.", r)})
-		}
+		c.noteCancel(cs[i].idx, d)
 	}
 }
 
 func (c *computer) errorAt(d *Order, summary, detail string) {
 	r := d.Range
 	c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r})
-}
-
-func sortActions(as []Action) {
-	sort.SliceStable(as, func(i, j int) bool {
-		a, b := &as[i], &as[j]
-		if a.Address != b.Address {
-			return a.Address < b.Address
-		}
-		if a.ClientOrderID != b.ClientOrderID {
-			return a.ClientOrderID < b.ClientOrderID
-		}
-		return orderIDLess(liveID(a), liveID(b))
-	})
-}
-
-func liveID(a *Action) string {
-	if a.Before == nil {
-		return ""
-	}
-	return a.Before.OrderID
-}
-
-// orderIDLess orders numeric ids by value: shorter first, then lexically.
-func orderIDLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
 }

@@ -144,6 +144,7 @@ type Target struct {
 	BaseURL     string `json:"base_url"`
 	Account     string `json:"account,omitempty"`
 	Namespace   string `json:"namespace"`
+	Nonce       string `json:"nonce,omitempty"` // the key's nonce mode: "" (increasing) or "time"
 }
 
 // FormatVersion is the version of the JSON plan document and of the saved

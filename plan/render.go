@@ -371,7 +371,7 @@ func replaceWord(text, word, with string) string {
 			return b.String()
 		}
 		j := i + len(word)
-		if (i == 0 || !wordByte(text[i-1])) && (j == len(text) || !wordByte(text[j])) {
+		if (i == 0 || !wordByte(text[i-1])) && (j == len(text) || !wordByte(text[j]) || endsSentence(text[j:])) {
 			b.WriteString(text[:i])
 			b.WriteString(with)
 		} else {
@@ -379,6 +379,11 @@ func replaceWord(text, word, with string) string {
 		}
 		text = text[j:]
 	}
+}
+
+// endsSentence reports a full stop that is not a decimal point.
+func endsSentence(rest string) bool {
+	return rest[0] == '.' && (len(rest) == 1 || rest[1] < '0' || rest[1] > '9')
 }
 
 func wordByte(c byte) bool {

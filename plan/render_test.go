@@ -119,3 +119,19 @@ func TestRenderJSONGolden(t *testing.T) {
 		t.Error("sensitive price shown in JSON")
 	}
 }
+
+func TestRedact(t *testing.T) {
+	r := &renderer{opts: RenderOptions{Sensitive: []string{"0.25", "s3cret"}}}
+	for in, want := range map[string]string{
+		"amount 0.25 -> 1":            "amount (sensitive value) -> 1",
+		"filled 0.25.":                "filled (sensitive value).",
+		"0.255 and 10.25 are not it":  "0.255 and 10.25 are not it",
+		`token "s3cret" leaked`:       `token "(sensitive value)" leaked`,
+		"order.s3cret_x is a name":    "order.s3cret_x is a name",
+		"0.25 of 0.25 filled; s3cret": "(sensitive value) of (sensitive value) filled; (sensitive value)",
+	} {
+		if got := r.redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

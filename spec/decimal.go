@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,10 @@ var (
 	errOutOfRange = errors.New("out of range")
 	errNotDecimal = errors.New("not a decimal number")
 )
+
+// exponentRE matches decimal text with an exponent, whose parse fails
+// only for an exponent out of range.
+var exponentRE = regexp.MustCompile(`^[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$`)
 
 // limit is 10^maxIntDigits.
 var limit = decimal.New(1, maxIntDigits)
@@ -115,6 +120,9 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
+		if exponentRE.MatchString(s) {
+			return decimal.Decimal{}, errOutOfRange
+		}
 		return decimal.Decimal{}, errNotDecimal
 	}
 	if e := d.Exponent(); e > maxIntDigits || e < -2*maxScale-maxIntDigits {

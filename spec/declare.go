@@ -132,8 +132,17 @@ func warnDiag(summary, detail string, subject hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: subject.Ptr()}
 }
 
+// maxNameLength bounds block names: they are shown in every plan line and
+// are part of every address; a longer one is a mistake, not a name.
+const maxNameLength = 64
+
 // checkName reports a block label that is not an identifier.
 func checkName(b *hcl.Block, i int, what string) hcl.Diagnostics {
+	if n := len(b.Labels[i]); n > maxNameLength {
+		return hcl.Diagnostics{errDiag("Invalid "+what+" name",
+			fmt.Sprintf("A %s name may be at most %d characters long; this one has %d.", what, maxNameLength, n),
+			b.LabelRanges[i])}
+	}
 	if hclsyntax.ValidIdentifier(b.Labels[i]) {
 		return nil
 	}

@@ -211,7 +211,11 @@ func (c *Config) findCycles() hcl.Diagnostics {
 // evalLocals evaluates the local values in dependency order. A local that
 // cannot be evaluated is unknown, so that what uses it is not reported
 // again.
-func (c *Config) evalLocals(data cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
+//
+// With reuse (the values of the pass without the exchange), a local that
+// does not depend on a data source, directly or through other locals,
+// keeps its value rather than being evaluated again.
+func (c *Config) evalLocals(data cty.Value, reuse map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	vals := make(map[string]cty.Value, len(c.locals))
 	varObj := c.varObject()
@@ -222,6 +226,10 @@ func (c *Config) evalLocals(data cty.Value) (map[string]cty.Value, hcl.Diagnosti
 		}
 		if l.bad {
 			vals[l.name] = cty.DynamicVal
+			return
+		}
+		if v, ok := reuse[l.name]; ok && !c.usesData(l, 0) {
+			vals[l.name] = v
 			return
 		}
 		vals[l.name] = cty.DynamicVal // guards against a cycle missed above
@@ -247,6 +255,25 @@ func (c *Config) evalLocals(data cty.Value) (map[string]cty.Value, hcl.Diagnosti
 		eval(l)
 	}
 	return vals, diags
+}
+
+// usesData reports whether local l depends on a data source, directly or
+// through other locals. depth guards against cycles (reported elsewhere).
+func (c *Config) usesData(l *local, depth int) bool {
+	if depth > len(c.locals) {
+		return true
+	}
+	for _, t := range l.expr.Variables() {
+		if t.RootName() == "data" {
+			return true
+		}
+	}
+	for _, dep := range l.deps {
+		if dl := c.localOf[dep]; dl != nil && c.usesData(dl, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // Attribute types of each kind of data source.

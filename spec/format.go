@@ -2,7 +2,6 @@ package spec
 
 import (
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
@@ -14,7 +13,7 @@ func Format(src []byte) []byte { return hclwrite.Format(src) }
 // CheckSyntax parses src as a configuration or variables file and returns
 // its syntax errors, so fmt does not rewrite a file it cannot read.
 func CheckSyntax(filename string, src []byte) (*hcl.File, hcl.Diagnostics) {
-	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	f, diags := parseConfigBounded(src, filename)
 	if f == nil {
 		f = &hcl.File{Bytes: src}
 	}

@@ -57,7 +57,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		src, err := os.ReadFile(path)
+		src, err := readSource(path)
 		if err != nil {
 			diags = append(diags, fileDiag(path, "Cannot read configuration file", err))
 			continue
@@ -74,7 +74,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			vars = append(vars, varInput{raw: v.Value})
 			continue
 		}
-		src, err := os.ReadFile(v.Value)
+		src, err := readSource(v.Value)
 		if err != nil {
 			diags = append(diags, fileDiag(v.Value, "Cannot read variables file", err))
 			continue
@@ -134,7 +134,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	}
 	diags = append(diags, c.resolveVariables(auto, vars, getenv)...)
 	diags = append(diags, c.checkLocalRefs()...)
-	locals, d := c.evalLocals(c.unknownData())
+	locals, d := c.evalLocals(c.unknownData(), nil)
 	diags = append(diags, d...)
 	c.staticLocal = locals
 	ctx := c.evalContext(locals, c.unknownData())
@@ -148,13 +148,29 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	diags = append(diags, c.resolveMoved(orders)...)
 	c.symbols = c.collectSymbols(orders)
 	c.digest = c.computeDigest()
-	return c, dedupe(diags)
+	return c, sortDiags(dedupe(diags))
+}
+
+// sortDiags orders diagnostics by file and position, so they read top to
+// bottom like the configuration.
+func sortDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return diags
 }
 
 func (c *Config) parse(f source) (*hclsyntax.Body, hcl.Diagnostics) {
 	c.order = append(c.order, f.name)
 	c.sources[f.name] = f.src
-	file, diags := hclsyntax.ParseConfig(f.src, f.name, hcl.InitialPos)
+	file, diags := parseConfigBounded(f.src, f.name)
 	if file == nil {
 		file = &hcl.File{Bytes: f.src}
 	}

@@ -31,11 +31,11 @@ func (c *Config) Orders(data *Data) ([]Order, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	locals, d := c.evalLocals(dataVal)
+	locals, d := c.evalLocals(dataVal, c.staticLocal)
 	diags = append(diags, d...)
 	orders, d := c.evalOrders(locals, dataVal, true)
 	diags = append(diags, d...)
-	return orders, dedupe(diags)
+	return orders, sortDiags(dedupe(diags))
 }
 
 // instance is one expansion of an order block.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -189,7 +188,7 @@ func (c *Config) parseRawValue(v *Variable, s, filename string) (cty.Value, hcl.
 	if v.Type.IsPrimitiveType() || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(s), nil
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(s), filename, hcl.InitialPos)
+	expr, diags := parseExpressionBounded([]byte(s), filename)
 	if diags.HasErrors() {
 		if v.Sensitive {
 			return cty.DynamicVal, hcl.Diagnostics{errDiag("Invalid value for variable",
@@ -209,7 +208,7 @@ func (c *Config) parseRawValue(v *Variable, s, filename string) (cty.Value, hcl.
 func (c *Config) readVarsFile(f source, raw map[string]cty.Value) hcl.Diagnostics {
 	c.order = append(c.order, f.name)
 	c.sources[f.name] = f.src
-	file, diags := hclsyntax.ParseConfig(f.src, f.name, hcl.InitialPos)
+	file, diags := parseConfigBounded(f.src, f.name)
 	if file == nil {
 		file = &hcl.File{Bytes: f.src}
 	}

@@ -152,11 +152,11 @@ variable "size" {
 		opts Options
 		want []string // summaries
 	}{
-		{"missing", Options{}, []string{"Value for undeclared variable", "No value for required variable"}},
+		{"missing", Options{}, []string{"No value for required variable", "Value for undeclared variable"}},
 		{"validation", Options{Vars: []VarArg{{Value: "size=11"}}}, []string{"Value for undeclared variable", "Invalid value for variable"}},
 		{"not a number", Options{Vars: []VarArg{{Value: "size=abc"}}}, []string{"Value for undeclared variable", "Invalid value for variable"}},
 		{"undeclared -var", Options{Vars: []VarArg{{Value: "size=1"}, {Value: "nope=1"}}}, []string{"Value for undeclared variable", "Value for undeclared variable"}},
-		{"bad -var", Options{Vars: []VarArg{{Value: "size"}}}, []string{"Value for undeclared variable", "Invalid -var option", "No value for required variable"}},
+		{"bad -var", Options{Vars: []VarArg{{Value: "size"}}}, []string{"No value for required variable", "Value for undeclared variable", "Invalid -var option"}},
 		{"missing var-file", Options{Vars: []VarArg{{Value: "size=1"}, {File: true, Value: "/nonexistent.hcl"}}}, []string{"Cannot read variables file", "Value for undeclared variable"}},
 	}
 	for _, tt := range tests {

@@ -167,7 +167,6 @@ func TestOrderLifecycle(t *testing.T) {
 	}
 }
 
-
 func mustDec(t *testing.T, m map[string]any, field, want string) {
 	t.Helper()
 	if got := dec(t, m[field]); !got.Equal(d(want)) {

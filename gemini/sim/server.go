@@ -275,7 +275,20 @@ func Serve(ctx context.Context, s *Server, addr string) (url string, stop func()
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown waits five seconds for connections that were opened but
+	// never carried a request (Go's transport opens such spares), so stop
+	// closes those itself: nothing had been asked on them.
+	var connMu sync.Mutex
+	fresh := map[net.Conn]bool{}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: func(c net.Conn, st http.ConnState) {
+		connMu.Lock()
+		defer connMu.Unlock()
+		if st == http.StateNew {
+			fresh[c] = true
+		} else {
+			delete(fresh, c)
+		}
+	}}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -287,6 +300,12 @@ func Serve(ctx context.Context, s *Server, addr string) (url string, stop func()
 		once.Do(func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
+			srv.SetKeepAlivesEnabled(false)
+			connMu.Lock()
+			for c := range fresh {
+				c.Close()
+			}
+			connMu.Unlock()
 			if err := srv.Shutdown(sctx); err != nil {
 				srv.Close()
 				if !errors.Is(err, context.DeadlineExceeded) {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// docCommands reads docs/commands.md: for each "## orderform NAME" section,
+// the flags named in the first column of its tables.
+func docCommands(t *testing.T) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile("docs/commands.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile("^## orderform ([a-z]+)$")
+	row := regexp.MustCompile("^\\| `-([a-z][a-z0-9-]*)")
+	docs := map[string][]string{}
+	cmd := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := section.FindStringSubmatch(line); m != nil {
+			cmd = m[1]
+			docs[cmd] = []string{}
+			continue
+		}
+		if strings.HasPrefix(line, "## ") {
+			cmd = ""
+			continue
+		}
+		if m := row.FindStringSubmatch(line); m != nil && cmd != "" {
+			docs[cmd] = append(docs[cmd], m[1])
+		}
+	}
+	return docs
+}
+
+// helpFlags runs `orderform NAME -h` and returns the flags its usage names:
+// the "  -flag" lines of a flag set's defaults, or, for a hand-written usage
+// without a Flags section (sim), every -flag it mentions.
+func helpFlags(t *testing.T, name string) []string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{name, "-h"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("orderform %s -h: exit %d\n%s%s", name, code, stdout.String(), stderr.String())
+	}
+	out := stdout.String() + stderr.String()
+	re := regexp.MustCompile(`(?m)^  -([a-z][a-z0-9-]*)`)
+	if !strings.Contains(out, "\nFlags:\n") {
+		re = regexp.MustCompile(`(?:^|[\s\[])-([a-z][a-z0-9-]*)`)
+	}
+	seen := map[string]bool{}
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		seen[m[1]] = true
+	}
+	return sortedKeys(seen)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestDocsCommandsMatchBinary: every command of the binary has a section in
+// docs/commands.md and a line in `orderform help`, and every flag a
+// command's -h shows is documented, and the reverse.
+func TestDocsCommandsMatchBinary(t *testing.T) {
+	docs := docCommands(t)
+	var help bytes.Buffer
+	run(context.Background(), []string{"help"}, func(string) string { return "" }, strings.NewReader(""), &help, &help)
+	binary := map[string]bool{}
+	for _, c := range commands() {
+		binary[c.name] = true
+		if !regexp.MustCompile(`(?m)^  ` + c.name + ` `).MatchString(help.String()) {
+			t.Errorf("orderform help does not list %s:\n%s", c.name, help.String())
+		}
+		if _, ok := docs[c.name]; !ok {
+			t.Errorf("docs/commands.md has no section \"## orderform %s\"", c.name)
+		}
+	}
+	for name := range docs {
+		if !binary[name] {
+			t.Errorf("docs/commands.md documents %q, which is not a command of the binary", name)
+		}
+	}
+	for _, c := range commands() {
+		if c.name == "version" {
+			continue // prints the version whatever its arguments
+		}
+		t.Run(c.name, func(t *testing.T) {
+			inHelp := map[string]bool{}
+			for _, f := range helpFlags(t, c.name) {
+				inHelp[f] = true
+			}
+			inDocs := map[string]bool{}
+			for _, f := range docs[c.name] {
+				inDocs[f] = true
+			}
+			for _, f := range sortedKeys(inHelp) {
+				if !inDocs[f] {
+					t.Errorf("orderform %s -h shows -%s, which docs/commands.md does not document", c.name, f)
+				}
+			}
+			for _, f := range sortedKeys(inDocs) {
+				if !inHelp[f] {
+					t.Errorf("docs/commands.md documents -%s for %s, which orderform %s -h does not show", f, c.name, c.name)
+				}
+			}
+		})
+	}
+}
+
+// TestDocsFlagsAreReal: every flag documented for a command is accepted by
+// it (catches a -h text that mentions a flag the command does not have).
+func TestDocsFlagsAreReal(t *testing.T) {
+	for name, flags := range docCommands(t) {
+		if name == "sim" || name == "version" {
+			continue // sim's flags differ per subcommand; see TestDocsCommandsMatchBinary
+		}
+		for _, f := range flags {
+			var stdout, stderr bytes.Buffer
+			run(context.Background(), []string{name, "-" + f + "=x", "-h"}, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+			if strings.Contains(stderr.String(), "flag provided but not defined") {
+				t.Errorf("docs/commands.md documents -%s for %s, but orderform %s does not accept it", f, name, name)
+			}
+		}
+	}
+}
