@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
@@ -305,5 +307,38 @@ func TestBudgetApply(t *testing.T) {
 				t.Errorf("%d orders on the book, want %d", live, n)
 			}
 		})
+	}
+}
+
+// At the default pace of the real environments (5/s private, 1/s public,
+// bursts of five), a plan that reads a ticker for each of 8 symbols stays
+// inside Gemini's public limit (120/min, five queued) without a single 429.
+func TestBudgetNo429AtDefaultPace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("paced: takes seconds")
+	}
+	const n, nsym = 8, 8
+	// Private calls are not what is tested: lift their limit so that the
+	// setup is quick.
+	s := newSim(t, sim.Options{RateLimit: true, PrivatePerMinute: 1 << 30})
+	arr := &arrivals{}
+	srv := httptest.NewServer(arr.wrap(s))
+	t.Cleanup(srv.Close)
+	b := newBench(t, s, srv.URL)
+	b.writeGrid(t, n, nsym, false) // no tickers: a quicker setup
+	b.mustRun(t, exitOK, []string{"apply", "-auto-approve", b.dir}, "ORDERFORM_RATE_PRIVATE=100000", "ORDERFORM_RATE_PUBLIC=2")
+	b.writeGrid(t, n, nsym, true)
+	time.Sleep(time.Second) // let the simulator's buckets fill
+	arr.reset()
+	b.s.ResetRequests()
+
+	b.mustRun(t, exitOK, []string{"plan", "-detailed-exitcode", b.dir}, "ORDERFORM_RATE_PRIVATE=5", "ORDERFORM_RATE_PUBLIC=1")
+	if got := b.calls(); got.public[pathTicker] != nsym {
+		t.Errorf("%d ticker reads, want %d", got.public[pathTicker], nsym)
+	}
+	arr.mu.Lock()
+	defer arr.mu.Unlock()
+	if arr.n429 != 0 {
+		t.Errorf("%d answers 429", arr.n429)
 	}
 }

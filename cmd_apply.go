@@ -140,6 +140,9 @@ func execute(e *cliEnv, conn *connection, p *plan.Plan, jsonOut, color bool) int
 	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir}, p, apply.Options{
 		Namespace: p.Target.Namespace,
 		Hooks:     hooks,
+		// The client sends one private request at a time per key anyway;
+		// one step at a time means that after Ctrl-C nothing queued is sent.
+		Concurrency: 1,
 	})
 	if jsonOut {
 		writeJSONSummary(e, rep, p)

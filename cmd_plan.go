@@ -279,6 +279,10 @@ func cmdPlan(e *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
+	if *out != "" && *expiry <= 0 {
+		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", *expiry)
+		return exitError
+	}
 	color := useColor(e, *noColor || *jsonOut, e.stdout)
 	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: targets, replaces: replaces, destroy: *destroy}, color)
 	if r == nil {

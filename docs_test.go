@@ -135,3 +135,48 @@ func TestDocsFlagsAreReal(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsLanguageExample validates, formats and plans the complete example
+// of docs/language.md, and validates every variable block shown there, on
+// the local exchange.
+func TestDocsLanguageExample(t *testing.T) {
+	b, err := os.ReadFile("docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	_, after, ok := strings.Cut(doc, "## A complete example\n\n```hcl\n")
+	if !ok {
+		t.Fatal("docs/language.md has no \"## A complete example\" with an hcl block")
+	}
+	example, _, _ := strings.Cut(after, "```\n")
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/main.hcl", []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := exEnv(t)
+	exRun(t, env, exitOK, "validate", "-no-color", dir)
+	exRun(t, env, exitOK, "fmt", "-check", dir)
+	p := exRun(t, env, exitChanges, "plan", "-detailed-exitcode", "-no-color", dir)
+	mustContain(t, "plan of the language example", p.stdout, `order.btc_bid["l1"] will be placed`, "order.eth_stop will be placed", "Plan: 4 to place")
+
+	// The variable block of the "variable" section, with the order that uses it.
+	_, after, _ = strings.Cut(doc, "## variable\n\n```hcl\n")
+	variable, _, _ := strings.Cut(after, "```\n")
+	dir = t.TempDir()
+	cfg := variable + `
+order "bid" {
+  for_each = var.levels
+  symbol   = "btcusd"
+  side     = "buy"
+  amount   = 0.001
+  price    = 60000 * each.value
+}
+`
+	if err := os.WriteFile(dir+"/main.hcl", []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exRun(t, env, exitOK, "validate", "-no-color", dir)
+	r := exRun(t, env, exitError, "validate", "-no-color", "-var", "levels={ l1 = 1.5 }", dir)
+	mustContain(t, "validation", r.stderr, "Every level is a fraction between 0 and 1.")
+}

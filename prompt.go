@@ -45,9 +45,23 @@ func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool
 	fmt.Fprintln(w, "  Only 'yes' will be accepted to approve.")
 	fmt.Fprintln(w)
 	bold.Fprint(w, "  Enter a value: ")
-	answer, err := readLine(e.stdin)
-	fmt.Fprintln(w)
-	return err == nil && strings.TrimSpace(answer) == "yes"
+	type reply struct {
+		line string
+		err  error
+	}
+	got := make(chan reply, 1)
+	go func() {
+		line, err := readLine(e.stdin)
+		got <- reply{line, err}
+	}()
+	select {
+	case r := <-got:
+		fmt.Fprintln(w)
+		return r.err == nil && strings.TrimSpace(r.line) == "yes"
+	case <-e.ctx.Done(): // Ctrl-C at the prompt is a "no"
+		fmt.Fprintln(w)
+		return false
+	}
 }
 
 func readLine(r io.Reader) (string, error) {

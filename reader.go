@@ -50,8 +50,15 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 		fetched bool
 	)
 	for _, sym := range needs.symbols {
-		if r, ok := cache.get(sym, now); ok {
+		// Goroutines started for earlier symbols write the cache and the
+		// snapshot under mu while this loop reads them.
+		mu.Lock()
+		r, ok := cache.get(sym, now)
+		if ok {
 			snap.rules[sym] = r
+		}
+		mu.Unlock()
+		if ok {
 			continue
 		}
 		wg.Add(1)

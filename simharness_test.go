@@ -1,6 +1,6 @@
 package main
 
-// A harness shared by the soak, catalogue and security tests: a simulator
+// A relHarness shared by the soak, catalogue and security tests: a simulator
 // on loopback, a configuration directory pointing at it, and run() called
 // in-process with an environment of the test's choosing.
 
@@ -20,8 +20,8 @@ import (
 	"orderform/gemini/sim"
 )
 
-// harness is one simulator and one configuration directory aimed at it.
-type harness struct {
+// relHarness is one simulator and one configuration directory aimed at it.
+type relHarness struct {
 	t   testing.TB
 	srv *sim.Server
 	url string
@@ -29,8 +29,8 @@ type harness struct {
 	env map[string]string // what getenv answers
 }
 
-// harnessOptions tune newHarness.
-type harnessOptions struct {
+// relOptions tune newRelHarness.
+type relOptions struct {
 	key, secret string
 	roles       []string
 	sim         sim.Options
@@ -38,12 +38,12 @@ type harnessOptions struct {
 	wrap func(http.Handler) http.Handler
 }
 
-// newHarness starts a simulator with one trader key and returns a harness
+// newRelHarness starts a simulator with one trader key and returns a relHarness
 // whose environment carries that key.
-func newHarness(t testing.TB, o harnessOptions) *harness {
+func newRelHarness(t testing.TB, o relOptions) *relHarness {
 	t.Helper()
 	if o.key == "" {
-		o.key, o.secret = "account-harness", "harness-secret"
+		o.key, o.secret = "account-relHarness", "relHarness-secret"
 	}
 	opts := o.sim
 	opts.Keys = append([]sim.Key{{Key: o.key, Secret: o.secret, Roles: o.roles}}, opts.Keys...)
@@ -58,7 +58,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	ts := httptest.NewServer(h) // 127.0.0.1, ephemeral port
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
-	return &harness{
+	return &relHarness{
 		t: t, srv: s, url: ts.URL, dir: filepath.Join(dir, "cfg"),
 		env: map[string]string{
 			"GEMINI_API_KEY":      o.key,
@@ -69,15 +69,15 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	}
 }
 
-func (h *harness) getenv(k string) string { return h.env[k] }
+func (h *relHarness) getenv(k string) string { return h.env[k] }
 
-// exchangeBlock is an exchange block aimed at the harness's simulator.
-func (h *harness) exchangeBlock(namespace string) string {
+// exchangeBlock is an exchange block aimed at the relHarness's simulator.
+func (h *relHarness) exchangeBlock(namespace string) string {
 	return fmt.Sprintf("exchange {\n  environment = \"local\"\n  url         = %q\n  namespace   = %q\n}\n", h.url, namespace)
 }
 
 // write replaces the configuration directory's files with files.
-func (h *harness) write(files map[string]string) {
+func (h *relHarness) write(files map[string]string) {
 	h.t.Helper()
 	if err := os.RemoveAll(h.dir); err != nil {
 		h.t.Fatal(err)
@@ -96,28 +96,28 @@ func (h *harness) write(files map[string]string) {
 	}
 }
 
-// result is what one run of the command line gave.
-type result struct {
+// relResult is what one run of the command line gave.
+type relResult struct {
 	code           int
 	stdout, stderr string
 }
 
-func (r result) String() string {
+func (r relResult) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }
 
-// runTimeout bounds every in-process run: a hang is a failure, not a stuck CI.
-const runTimeout = 60 * time.Second
+// relRunTimeout bounds every in-process run: a hang is a failure, not a stuck CI.
+const relRunTimeout = 60 * time.Second
 
-// run runs the command line in-process with ctx and the harness's
+// run runs the command line in-process with ctx and the relHarness's
 // environment. stdin is empty (not a terminal).
-func (h *harness) run(ctx context.Context, args ...string) result {
+func (h *relHarness) run(ctx context.Context, args ...string) relResult {
 	h.t.Helper()
 	return h.runIn(ctx, "", args...)
 }
 
 // runIn is run with stdin.
-func (h *harness) runIn(ctx context.Context, stdin string, args ...string) result {
+func (h *relHarness) runIn(ctx context.Context, stdin string, args ...string) relResult {
 	h.t.Helper()
 	var out, errb bytes.Buffer
 	done := make(chan int, 1)
@@ -126,16 +126,16 @@ func (h *harness) runIn(ctx context.Context, stdin string, args ...string) resul
 	}()
 	select {
 	case code := <-done:
-		return result{code: code, stdout: out.String(), stderr: errb.String()}
-	case <-time.After(runTimeout):
-		h.t.Fatalf("orderform %s: no answer after %s (hang)", strings.Join(args, " "), runTimeout)
-		return result{}
+		return relResult{code: code, stdout: out.String(), stderr: errb.String()}
+	case <-time.After(relRunTimeout):
+		h.t.Fatalf("orderform %s: no answer after %s (hang)", strings.Join(args, " "), relRunTimeout)
+		return relResult{}
 	}
 }
 
 // client returns a signed client of the simulator for another key (orders
 // placed beside orderform's), which must be among the simulator's keys.
-func (h *harness) client(key, secret string) *gemini.Client {
+func (h *relHarness) client(key, secret string) *gemini.Client {
 	h.t.Helper()
 	c, err := gemini.New(gemini.Config{BaseURL: h.url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1, MaxReadRetries: -1})
 	if err != nil {
@@ -145,7 +145,7 @@ func (h *harness) client(key, secret string) *gemini.Client {
 }
 
 // requestCount is the number of Gemini requests the simulator has received.
-func (h *harness) requestCount() int {
+func (h *relHarness) requestCount() int {
 	n := 0
 	for _, c := range h.srv.Requests() {
 		n += c

@@ -49,13 +49,13 @@ type soakMarket struct {
 
 func soakMarkets() []*soakMarket {
 	return []*soakMarket{
-		{"btcusd", "BTC", "USD", dec("0.01"), dec("0.00000001"), dec("0.0005"), dec("0.01"), dec("64000.00"), dec("64001.00")},
-		{"ethusd", "ETH", "USD", dec("0.01"), dec("0.000001"), dec("0.01"), dec("0.5"), dec("3200.00"), dec("3200.50")},
-		{"ethbtc", "ETH", "BTC", dec("0.00001"), dec("0.000001"), dec("0.01"), dec("0.5"), dec("0.05000"), dec("0.05001")},
+		{"btcusd", "BTC", "USD", soakDec("0.01"), soakDec("0.00000001"), soakDec("0.0005"), soakDec("0.01"), soakDec("64000.00"), soakDec("64001.00")},
+		{"ethusd", "ETH", "USD", soakDec("0.01"), soakDec("0.000001"), soakDec("0.01"), soakDec("0.5"), soakDec("3200.00"), soakDec("3200.50")},
+		{"ethbtc", "ETH", "BTC", soakDec("0.00001"), soakDec("0.000001"), soakDec("0.01"), soakDec("0.5"), soakDec("0.05000"), soakDec("0.05001")},
 	}
 }
 
-func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+func soakDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // soakOrder is one order block of the configuration.
 type soakOrder struct {
@@ -82,7 +82,7 @@ type soakStats struct {
 type soak struct {
 	t      *testing.T
 	rng    *rand.Rand
-	h      *harness
+	h      *relHarness
 	other  *gemini.Client
 	mk     []*soakMarket
 	orders []*soakOrder
@@ -110,7 +110,7 @@ func TestSoak(t *testing.T) {
 		}
 	}()
 
-	h := newHarness(t, harnessOptions{
+	h := newRelHarness(t, relOptions{
 		key: "account-soak", secret: "soak-secret",
 		sim: sim.Options{Keys: []sim.Key{{Key: soakOtherKey, Secret: soakOtherSecret}}},
 	})
@@ -145,13 +145,13 @@ func TestSoak(t *testing.T) {
 	st := s.stats
 	t.Logf("soak: %d rounds in %s, %d applies (%d failed as faults meant them to, %d interrupted), %d violations",
 		st.rounds, time.Since(start).Round(time.Millisecond), st.applies, st.failedApplies, st.interrupts, len(st.violations))
-	t.Logf("soak: faults that struck a request: %s; interrupts: %d", countsString(st.faults), st.interrupts)
-	t.Logf("soak: edits: %s; market: %s", countsString(st.edits), countsString(st.moves))
+	t.Logf("soak: faults that struck a request: %s; interrupts: %d", soakCounts(st.faults), st.interrupts)
+	t.Logf("soak: edits: %s; market: %s", soakCounts(st.edits), soakCounts(st.moves))
 	t.Logf("soak: beside ours: %d placed, %d cancelled; %d of ours cancelled outside orderform",
 		st.besidePlaced, st.besideCancelled, st.ourCancelledOutside)
 }
 
-func countsString(m map[string]int) string {
+func soakCounts(m map[string]int) string {
 	keys := make([]string, 0, len(m))
 	total := 0
 	for k, n := range m {
@@ -217,18 +217,18 @@ func (s *soak) market(symbol string) *soakMarket {
 func (s *soak) price(m *soakMarket, side string) decimal.Decimal {
 	off := decimal.NewFromInt(int64(200 + s.rng.IntN(800))).Div(decimal.NewFromInt(10000))
 	if side == "buy" {
-		return floorStep(m.bid.Mul(decimal.NewFromInt(1).Sub(off)), m.priceStep)
+		return soakFloor(m.bid.Mul(decimal.NewFromInt(1).Sub(off)), m.priceStep)
 	}
-	return floorStep(m.ask.Mul(decimal.NewFromInt(1).Add(off)), m.priceStep).Add(m.priceStep)
+	return soakFloor(m.ask.Mul(decimal.NewFromInt(1).Add(off)), m.priceStep).Add(m.priceStep)
 }
 
 func (s *soak) amount(m *soakMarket) decimal.Decimal {
 	span := m.maxAmt.Sub(m.minAmt)
 	f := decimal.NewFromInt(int64(s.rng.IntN(1001))).Div(decimal.NewFromInt(1000))
-	return floorStep(m.minAmt.Add(span.Mul(f)), m.amtStep)
+	return soakFloor(m.minAmt.Add(span.Mul(f)), m.amtStep)
 }
 
-func floorStep(x, step decimal.Decimal) decimal.Decimal {
+func soakFloor(x, step decimal.Decimal) decimal.Decimal {
 	return x.Div(step).Floor().Mul(step)
 }
 
@@ -336,11 +336,11 @@ func (s *soak) moveMarket() {
 		f := decimal.NewFromInt(int64(300 + s.rng.IntN(900))).Div(decimal.NewFromInt(10000))
 		var bid, ask decimal.Decimal
 		if s.rng.IntN(2) == 0 {
-			bid = floorStep(m.bid.Mul(decimal.NewFromInt(1).Sub(f)), m.priceStep)
+			bid = soakFloor(m.bid.Mul(decimal.NewFromInt(1).Sub(f)), m.priceStep)
 			ask = bid.Add(m.ask.Sub(m.bid))
 			s.stats.moves["spike-down"]++
 		} else {
-			ask = floorStep(m.ask.Mul(decimal.NewFromInt(1).Add(f)), m.priceStep)
+			ask = soakFloor(m.ask.Mul(decimal.NewFromInt(1).Add(f)), m.priceStep)
 			bid = ask.Sub(m.ask.Sub(m.bid))
 			s.stats.moves["spike-up"]++
 		}
@@ -363,7 +363,7 @@ func (s *soak) moveMarket() {
 		if err != nil || !cur.Live {
 			continue
 		}
-		part := floorStep(cur.Remaining.Mul(decimal.NewFromInt(int64(1+s.rng.IntN(8)))).Div(decimal.NewFromInt(10)), s.market(o.Symbol).amtStep)
+		part := soakFloor(cur.Remaining.Mul(decimal.NewFromInt(int64(1+s.rng.IntN(8)))).Div(decimal.NewFromInt(10)), s.market(o.Symbol).amtStep)
 		if part.IsZero() || !part.LessThan(cur.Remaining) {
 			continue
 		}

@@ -61,7 +61,16 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 // connectTarget opens the exchange a saved plan was computed against.
 func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
 	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce}
+	// A saved plan goes to the exchange it was made against and nowhere
+	// else; when the environment names another one, or the local book it
+	// was made from is not here, it is refused before any request.
+	if u := e.getenv("GEMINI_API_URL"); u != "" && strings.TrimRight(u, "/") != strings.TrimRight(t.BaseURL, "/") {
+		return nil, fmt.Errorf("the plan is for another target: it was made against %s, but GEMINI_API_URL is %s; make the plan again against this exchange", t.BaseURL, u)
+	}
 	if path, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("the plan is for another target: it was made against the local exchange whose book is in %s, which is not here (%v); make the plan again", path, err)
+		}
 		ep.url, ep.localState = "", path
 	}
 	return open(e.ctx, e, ep)
@@ -155,6 +164,7 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 		conn.close()
 		return nil, err
 	}
+	target.KeyID = keyID(key)
 	conn.client, conn.target, conn.debugW, conn.baseURL = c, target, gc.Debug, url
 	conn.cacheDir = cacheDir(e, target, key)
 	return conn, nil
@@ -187,6 +197,14 @@ func cacheDir(e *cliEnv, t plan.Target, key string) string {
 	}
 	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
 	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
+}
+
+// keyID names an API key in saved plans without revealing it: the first 12
+// hex characters of its SHA-256. The key is an identifier, not the secret,
+// but there is no reason to write it down either.
+func keyID(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(h[:6])
 }
 
 // debugWriter returns stderr when ORDERFORM_LOG=debug.

@@ -229,6 +229,7 @@ func targetDiffs(saved, now Target) []string {
 	field("base URL", saved.BaseURL, now.BaseURL)
 	field("account", saved.Account, now.Account)
 	field("namespace", saved.Namespace, now.Namespace)
+	field("API key", saved.KeyID, now.KeyID)
 	return d
 }
 

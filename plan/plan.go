@@ -145,6 +145,7 @@ type Target struct {
 	Account     string `json:"account,omitempty"`
 	Namespace   string `json:"namespace"`
 	Nonce       string `json:"nonce,omitempty"` // the key's nonce mode: "" (increasing) or "time"
+	KeyID       string `json:"key_id,omitempty"` // a short hash of the API key (never the key): which account's key made the plan
 }
 
 // FormatVersion is the version of the JSON plan document and of the saved

@@ -190,6 +190,15 @@ func (c *Config) evalDataSources(ctx *hcl.EvalContext) hcl.Diagnostics {
 	return diags
 }
 
+// latinLookalikes maps Cyrillic and Greek letters that look like Latin
+// ones (a symbol pasted from a chat or a phishing page) to those.
+var latinLookalikes = map[rune]rune{
+	'а': 'a', 'в': 'b', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'к': 'k',
+	'м': 'm', 'п': 'n', 'о': 'o', 'р': 'p', 'ԛ': 'q', 'ѕ': 's', 'т': 't', 'и': 'u', 'ѵ': 'v',
+	'ԝ': 'w', 'х': 'x', 'у': 'y', 'α': 'a', 'β': 'b', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ν': 'v',
+	'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x',
+}
+
 // checkSymbol lowercases a symbol and checks its form. A well-formed
 // symbol that is not a common one but close to one draws a warning (when
 // warn is set): the exchange decides at plan time whether it exists.
@@ -197,7 +206,14 @@ func (c *Config) checkSymbol(s string, rng hcl.Range, warn bool) (string, *hcl.D
 	sym := strings.ToLower(s)
 	if !symbolRE.MatchString(sym) {
 		var b strings.Builder
+		lookalike := rune(0)
 		for _, r := range sym {
+			if l, ok := latinLookalikes[r]; ok {
+				if lookalike == 0 {
+					lookalike = r
+				}
+				r = l
+			}
 			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 				b.WriteRune(r)
 			}
@@ -207,6 +223,9 @@ func (c *Config) checkSymbol(s string, rng hcl.Range, warn bool) (string, *hcl.D
 			hint = fmt.Sprintf(" Did you mean %q?", alt)
 		} else {
 			hint = didYouMean(sym, commonSymbols)
+		}
+		if lookalike != 0 {
+			hint = fmt.Sprintf(" %q (%U) only looks like a Latin letter.", lookalike, lookalike) + hint
 		}
 		return sym, errDiag("Invalid symbol",
 			fmt.Sprintf("A symbol is the exchange's pair name in letters and digits, like \"btcusd\"; got %q.%s", s, hint), rng)

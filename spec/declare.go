@@ -76,6 +76,14 @@ type (
 		lifecycle hcl.Attributes
 		ranges    map[string]hcl.Range
 		bad       bool
+
+		// Set by the pass without the exchange (Load), read-only after:
+		// insts are its instances when the pass with the exchange may
+		// reuse them (count or for_each cannot depend on a data source),
+		// their contexts dropped; invariant holds the attributes whose
+		// expressions refer to neither each nor count.
+		insts     []instance
+		invariant map[*hcl.Attribute]bool
 	}
 	dataBlock struct {
 		ds   *DataSource

@@ -22,6 +22,9 @@ const maxNesting = 256
 // which costs the parser one level of recursion. expr says src is a lone
 // expression (a -var value) rather than a file.
 func checkNesting(filename string, src []byte, expr bool) hcl.Diagnostics {
+	if nestingSurelyBelow(src, maxNesting) { // the common case, without lexing twice
+		return nil
+	}
 	lex := hclsyntax.LexConfig
 	if expr {
 		lex = hclsyntax.LexExpression

@@ -3,9 +3,11 @@ package spec
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -40,43 +42,145 @@ func (c *Config) Orders(data *Data) ([]Order, hcl.Diagnostics) {
 
 // instance is one expansion of an order block.
 type instance struct {
-	key instanceKey
-	ctx *hcl.EvalContext
+	key  instanceKey
+	ctx  *hcl.EvalContext
+	vars map[string]cty.Value // ctx's own variables (each or count); nil when ctx is the base
+	idx  int                  // index of its order in c.static (instances kept in orderBlock.insts)
+}
+
+// context is the instance's context as a child of base.
+func (in *instance) context(base *hcl.EvalContext) *hcl.EvalContext {
+	if in.vars == nil {
+		return base
+	}
+	ctx := base.NewChild()
+	ctx.Variables = in.vars
+	return ctx
+}
+
+// evalShared is what one pass shares between the instances of its order
+// blocks: the values of attributes that do not refer to each or count,
+// which are the same for every instance, and checked symbols.
+type evalShared struct {
+	attrs   map[*hcl.Attribute]*sharedValue
+	symbols map[string]string // well-formed symbol text, lowercased, that drew no diagnostic
+}
+
+type sharedValue struct {
+	v      cty.Value // evaluated without diagnostics
+	dec    decimal.Decimal
+	hasDec bool // dec is v as a valid decimal
 }
 
 func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final bool) ([]Order, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	base := c.evalContext(locals, data)
-	var orders []Order
+	orders := make([]Order, 0, len(c.static))
 	if !final {
 		for _, ob := range c.orders {
 			diags = append(diags, c.checkOrderRefs(ob)...)
 		}
 	}
+	shared := &evalShared{symbols: map[string]string{}}
 	for _, ob := range c.orders {
 		if ob.bad {
 			continue
 		}
-		insts, d := c.expand(ob, base)
-		diags = append(diags, d...)
-		if !final {
-			keys := make([]instanceKey, len(insts))
-			for i, in := range insts {
-				keys[i] = in.key
+		// With the pass without the exchange clean, its instances serve
+		// again when count or for_each cannot have changed.
+		reuse := final && !c.staticErr && ob.insts != nil
+		var insts []instance
+		if reuse {
+			insts = ob.insts
+		} else {
+			var d hcl.Diagnostics
+			insts, d = c.expand(ob, base)
+			diags = append(diags, d...)
+			if !final {
+				keys := make([]instanceKey, len(insts))
+				for i, in := range insts {
+					keys[i] = in.key
+				}
+				c.keys[ob.name] = keys
+				ob.invariant = c.invariantAttrs(ob)
+				if len(d) == 0 && !c.expansionUsesData(ob) {
+					kept := make([]instance, len(insts))
+					for i, in := range insts {
+						kept[i] = instance{key: in.key, vars: in.vars, idx: len(orders) + i}
+					}
+					ob.insts = kept
+				}
 			}
-			c.keys[ob.name] = keys
 		}
+		shared.attrs = make(map[*hcl.Attribute]*sharedValue, len(ob.invariant))
+		orders = slices.Grow(orders, len(insts))
 		for _, in := range insts {
 			var prev *Order
-			if final {
+			if reuse {
+				prev = &c.static[in.idx]
+			} else if final {
 				prev = c.staticOrder(address(ob.name, in.key))
 			}
-			o, d := c.evalOrder(ob, in, final, prev)
+			if in.ctx == nil && (prev == nil || len(prev.Unknown) > 0) {
+				in.ctx = in.context(base)
+			}
+			o, d := c.evalOrder(ob, in, final, prev, shared)
 			diags = append(diags, d...)
 			orders = append(orders, o)
 		}
 	}
 	return orders, append(diags, checkCollisions(orders)...)
+}
+
+// invariantAttrs are the attributes of ob whose expressions refer to
+// neither each nor count: every instance has the same value for them.
+func (c *Config) invariantAttrs(ob *orderBlock) map[*hcl.Attribute]bool {
+	inv := map[*hcl.Attribute]bool{}
+	for _, attrs := range []hcl.Attributes{ob.attrs, ob.lifecycle} {
+		for _, a := range attrs {
+			ok := true
+			for _, t := range a.Expr.Variables() {
+				if r := t.RootName(); r == "each" || r == "count" {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				inv[a] = true
+			}
+		}
+	}
+	return inv
+}
+
+// expansionUsesData reports whether ob's count or for_each refers to a data
+// source, directly or through local values.
+func (c *Config) expansionUsesData(ob *orderBlock) bool {
+	a := ob.attrs["count"]
+	if a == nil {
+		a = ob.attrs["for_each"]
+	}
+	if a == nil {
+		return false
+	}
+	for _, t := range a.Expr.Variables() {
+		switch t.RootName() {
+		case "data":
+			return true
+		case "local":
+			if len(t) < 2 {
+				return true
+			}
+			at, ok := t[1].(hcl.TraverseAttr)
+			if !ok {
+				return true
+			}
+			if l := c.localOf[at.Name]; l == nil || c.usesData(l, 0) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkOrderRefs checks the references of every expression of an order
@@ -161,9 +265,10 @@ func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instanc
 	}
 	insts := make([]instance, n)
 	for i := range insts {
-		ctx := base.NewChild()
-		ctx.Variables = map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}
-		insts[i] = instance{key: instanceKey{kind: 'i', index: i}, ctx: ctx}
+		in := instance{key: instanceKey{kind: 'i', index: i},
+			vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}}
+		in.ctx = in.context(base)
+		insts[i] = in
 	}
 	return insts, diags
 }
@@ -209,11 +314,11 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 			return invalid("for_each over a set cannot contain null.")
 		}
 		key := k.AsString()
-		ctx := base.NewChild()
-		ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+		in := instance{key: instanceKey{kind: 's', str: key}, vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
 			"key": mark(cty.StringVal(key)), "value": mark(e),
-		})}
-		insts = append(insts, instance{key: instanceKey{kind: 's', str: key}, ctx: ctx})
+		})}}
+		in.ctx = in.context(base)
+		insts = append(insts, in)
 	}
 	// Maps and sets iterate sorted already; objects too. Sort anyway so the
 	// order never depends on cty's internals.

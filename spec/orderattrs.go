@@ -28,9 +28,10 @@ type orderEval struct {
 	c     *Config
 	ob    *orderBlock
 	o     *Order
-	ctx   *hcl.EvalContext
-	final bool
-	diags hcl.Diagnostics
+	ctx    *hcl.EvalContext
+	final  bool
+	diags  hcl.Diagnostics
+	shared *evalShared // nil: share nothing
 }
 
 // attrValue is an evaluated attribute, unmarked.
@@ -44,7 +45,7 @@ type attrValue struct {
 // from the pass without the exchange, only the attributes that were unknown
 // then are evaluated: the others did not depend on data sources, so their
 // values cannot have changed.
-func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order) (Order, hcl.Diagnostics) {
+func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order, shared *evalShared) (Order, hcl.Diagnostics) {
 	var o Order
 	want := func(string) bool { return true }
 	if prev != nil {
@@ -67,7 +68,7 @@ func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order)
 			Ranges:        ob.ranges,
 		}
 	}
-	e := &orderEval{c: c, ob: ob, o: &o, ctx: in.ctx, final: final}
+	e := &orderEval{c: c, ob: ob, o: &o, ctx: in.ctx, final: final, shared: shared}
 	if want("symbol") {
 		e.symbol()
 	}
@@ -148,7 +149,7 @@ func (e *orderEval) value(attrs hcl.Attributes, name string) (attrValue, bool) {
 	if a == nil {
 		return attrValue{}, false
 	}
-	v, d := a.Expr.Value(e.ctx)
+	v, d := e.eval(a)
 	if d.HasErrors() {
 		e.diags = append(e.diags, d...)
 		return attrValue{}, false
@@ -174,6 +175,31 @@ func (e *orderEval) value(attrs hcl.Attributes, name string) (attrValue, bool) {
 		return attrValue{}, false
 	}
 	return av, true
+}
+
+// eval evaluates a's expression, once per pass for all the instances of
+// the block when it refers to neither each nor count (and evaluates
+// without diagnostics; otherwise every instance reports its own).
+func (e *orderEval) eval(a *hcl.Attribute) (cty.Value, hcl.Diagnostics) {
+	if e.shared == nil || !e.ob.invariant[a] {
+		return a.Expr.Value(e.ctx)
+	}
+	if s, ok := e.shared.attrs[a]; ok {
+		return s.v, nil
+	}
+	v, d := a.Expr.Value(e.ctx)
+	if len(d) == 0 {
+		e.shared.attrs[a] = &sharedValue{v: v}
+	}
+	return v, d
+}
+
+// sharedOf is a's shared value, or nil.
+func (e *orderEval) sharedOf(a *hcl.Attribute) *sharedValue {
+	if e.shared == nil {
+		return nil
+	}
+	return e.shared.attrs[a]
 }
 
 // show is v's text for a message, or a stand-in when it is sensitive.
@@ -230,7 +256,16 @@ func (e *orderEval) symbol() {
 		}
 		return
 	}
+	if e.shared != nil {
+		if sym, ok := e.shared.symbols[s]; ok {
+			e.o.Symbol = sym
+			return
+		}
+	}
 	sym, d := e.c.checkSymbol(s, a.Expr.Range(), !e.final)
+	if d == nil && e.shared != nil {
+		e.shared.symbols[s] = sym
+	}
 	e.o.Symbol = sym
 	if d != nil {
 		if av.sensitive {
@@ -245,6 +280,10 @@ func (e *orderEval) decimal(attrs hcl.Attributes, name string) (decimal.Decimal,
 	av, ok := e.value(attrs, name)
 	if !ok {
 		return decimal.Decimal{}, false
+	}
+	sv := e.sharedOf(av.a)
+	if sv != nil && sv.hasDec {
+		return sv.dec, true
 	}
 	v := av.v
 	if v.IsNull() {
@@ -267,6 +306,9 @@ func (e *orderEval) decimal(attrs hcl.Attributes, name string) (decimal.Decimal,
 	case err != nil:
 		e.errorf(av.a, "Invalid "+name, "%s must be a decimal number like \"0.5\"; got %s.", name, av.show(v.AsString()))
 	default:
+		if sv != nil {
+			sv.dec, sv.hasDec = d, true
+		}
 		return d, true
 	}
 	return decimal.Decimal{}, false
