@@ -144,7 +144,7 @@ type Target struct {
 	BaseURL     string `json:"base_url"`
 	Account     string `json:"account,omitempty"`
 	Namespace   string `json:"namespace"`
-	Nonce       string `json:"nonce,omitempty"` // the key's nonce mode: "" (increasing) or "time"
+	Nonce       string `json:"nonce,omitempty"`  // the key's nonce mode: "" (increasing) or "time"
 	KeyID       string `json:"key_id,omitempty"` // a short hash of the API key (never the key): which account's key made the plan
 }
 
