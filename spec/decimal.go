@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 	"github.com/zclconf/go-cty/cty"
@@ -49,9 +50,66 @@ var exponentRE = regexp.MustCompile(`^[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$`)
 // limit is 10^maxIntDigits.
 var limit = decimal.New(1, maxIntDigits)
 
+// memo remembers the results of a pure conversion by its exact input: an
+// evaluation converts the same few numbers (an increment, a size, a ticker
+// price) once per order. It is bounded, and safe for concurrent use.
+type memo[V any] struct {
+	mu sync.Mutex
+	m  map[string]V
+}
+
+const memoSize = 1 << 14
+
+func (m *memo[V]) get(key []byte) (V, bool) {
+	m.mu.Lock()
+	v, ok := m.m[string(key)] // no copy of key
+	m.mu.Unlock()
+	return v, ok
+}
+
+func (m *memo[V]) getString(key string) (V, bool) {
+	m.mu.Lock()
+	v, ok := m.m[key]
+	m.mu.Unlock()
+	return v, ok
+}
+
+func (m *memo[V]) put(key string, v V) {
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= memoSize {
+		m.m = make(map[string]V)
+	}
+	m.m[key] = v
+	m.mu.Unlock()
+}
+
+type decimalResult struct {
+	d   decimal.Decimal
+	err error
+}
+
+var (
+	bigFloatMemo memo[decimalResult] // by big.Float.GobEncode: value, precision, mode, accuracy
+	decimalMemo  memo[cty.Value]     // by decimal text
+)
+
 // bigFloatDecimal converts a finite big.Float to a decimal as described
 // above.
 func bigFloatDecimal(f *big.Float) (decimal.Decimal, error) {
+	key, err := f.GobEncode()
+	if err != nil {
+		return convertBigFloat(f)
+	}
+	if r, ok := bigFloatMemo.get(key); ok {
+		return r.d, r.err
+	}
+	d, err := convertBigFloat(f)
+	bigFloatMemo.put(string(key), decimalResult{d, err})
+	return d, err
+}
+
+// convertBigFloat is bigFloatDecimal without the memo.
+func convertBigFloat(f *big.Float) (decimal.Decimal, error) {
 	if f.IsInf() {
 		return decimal.Decimal{}, errNotFinite
 	}
@@ -176,10 +234,15 @@ func valueDecimal(v cty.Value) (decimal.Decimal, error) {
 // decimalValue converts a decimal to a cty number exactly (the decimal's
 // text parsed at 512 bits, as HCL parses literals).
 func decimalValue(d decimal.Decimal) cty.Value {
-	v, err := cty.ParseNumberVal(d.String())
-	if err != nil {
-		return cty.UnknownVal(cty.Number)
+	text := d.String()
+	if v, ok := decimalMemo.getString(text); ok {
+		return v
 	}
+	v, err := cty.ParseNumberVal(text)
+	if err != nil {
+		v = cty.UnknownVal(cty.Number)
+	}
+	decimalMemo.put(text, v)
 	return v
 }
 

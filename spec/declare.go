@@ -68,6 +68,9 @@ type (
 		rng  hcl.Range // the whole attribute
 		deps []string  // local values referenced
 		bad  bool      // invalid references: never evaluated
+
+		directData bool // refers to a data source itself
+		dataDep    bool // depends on one, directly or through locals (or a cycle)
 	}
 	orderBlock struct {
 		name      string

@@ -26,8 +26,13 @@ const (
 // scope, with a suggestion where one is close. Expressions that fail are
 // not evaluated, so HCL's less specific errors do not pile on.
 func (c *Config) checkRefs(expr hcl.Expression, scope refScope) hcl.Diagnostics {
+	return c.checkTraversals(expr.Variables(), scope)
+}
+
+// checkTraversals is checkRefs for an expression's references.
+func (c *Config) checkTraversals(vars []hcl.Traversal, scope refScope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, t := range expr.Variables() {
+	for _, t := range vars {
 		if d := c.checkRef(t, scope); d != nil {
 			diags = append(diags, d)
 		}
@@ -148,10 +153,14 @@ func objectOrEmpty(m map[string]cty.Value) cty.Value {
 func (c *Config) checkLocalRefs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range c.locals {
-		d := c.checkRefs(l.expr, refGlobal)
+		vars := l.expr.Variables() // once: a large local is costly to walk
+		d := c.checkTraversals(vars, refGlobal)
 		diags = append(diags, d...)
 		l.bad = d.HasErrors()
-		for _, t := range l.expr.Variables() {
+		for _, t := range vars {
+			if t.RootName() == "data" {
+				l.directData = true
+			}
 			if t.RootName() != "local" || len(t) < 2 {
 				continue
 			}
@@ -160,7 +169,42 @@ func (c *Config) checkLocalRefs() hcl.Diagnostics {
 			}
 		}
 	}
-	return append(diags, c.findCycles()...)
+	diags = append(diags, c.findCycles()...)
+	c.findDataDeps()
+	return diags
+}
+
+// findDataDeps sets dataDep of every local: whether it depends on a data
+// source, directly or through other locals. A local that reaches a cycle
+// (reported elsewhere) counts as depending on one.
+func (c *Config) findDataDeps() {
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[*local]int{}
+	var visit func(l *local) bool
+	visit = func(l *local) bool {
+		switch state[l] {
+		case visiting:
+			return true
+		case done:
+			return l.dataDep
+		}
+		state[l] = visiting
+		uses := l.directData
+		for _, dep := range l.deps {
+			if dl := c.localOf[dep]; dl != nil && visit(dl) {
+				uses = true
+			}
+		}
+		state[l] = done
+		l.dataDep = uses
+		return uses
+	}
+	for _, l := range c.locals {
+		visit(l)
+	}
 }
 
 // findCycles reports each cycle among local values once and marks its
@@ -228,7 +272,7 @@ func (c *Config) evalLocals(data cty.Value, reuse map[string]cty.Value) (map[str
 			vals[l.name] = cty.DynamicVal
 			return
 		}
-		if v, ok := reuse[l.name]; ok && !c.usesData(l, 0) {
+		if v, ok := reuse[l.name]; ok && !l.dataDep {
 			vals[l.name] = v
 			return
 		}
@@ -255,25 +299,6 @@ func (c *Config) evalLocals(data cty.Value, reuse map[string]cty.Value) (map[str
 		eval(l)
 	}
 	return vals, diags
-}
-
-// usesData reports whether local l depends on a data source, directly or
-// through other locals. depth guards against cycles (reported elsewhere).
-func (c *Config) usesData(l *local, depth int) bool {
-	if depth > len(c.locals) {
-		return true
-	}
-	for _, t := range l.expr.Variables() {
-		if t.RootName() == "data" {
-			return true
-		}
-	}
-	for _, dep := range l.deps {
-		if dl := c.localOf[dep]; dl != nil && c.usesData(dl, depth+1) {
-			return true
-		}
-	}
-	return false
 }
 
 // Attribute types of each kind of data source.

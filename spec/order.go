@@ -67,9 +67,11 @@ type evalShared struct {
 }
 
 type sharedValue struct {
-	v      cty.Value // evaluated without diagnostics
-	dec    decimal.Decimal
-	hasDec bool // dec is v as a valid decimal
+	v       cty.Value // evaluated without diagnostics
+	dec     decimal.Decimal
+	hasDec  bool // dec is v as a valid decimal
+	opts    []string
+	hasOpts bool // opts are v as valid options
 }
 
 func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final bool) ([]Order, hcl.Diagnostics) {
@@ -124,9 +126,8 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 			if in.ctx == nil && (prev == nil || len(prev.Unknown) > 0) {
 				in.ctx = in.context(base)
 			}
-			o, d := c.evalOrder(ob, in, final, prev, shared)
-			diags = append(diags, d...)
-			orders = append(orders, o)
+			orders = append(orders, Order{})
+			diags = append(diags, c.evalOrder(&orders[len(orders)-1], ob, in, final, prev, shared)...)
 		}
 	}
 	return orders, append(diags, checkCollisions(orders)...)
@@ -175,7 +176,7 @@ func (c *Config) expansionUsesData(ob *orderBlock) bool {
 			if !ok {
 				return true
 			}
-			if l := c.localOf[at.Name]; l == nil || c.usesData(l, 0) {
+			if l := c.localOf[at.Name]; l == nil || l.dataDep {
 				return true
 			}
 		}

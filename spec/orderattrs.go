@@ -25,9 +25,9 @@ const nonRestingDetail = "%s order never rests on the book: it trades at once or
 
 // orderEval evaluates one instance of an order block.
 type orderEval struct {
-	c     *Config
-	ob    *orderBlock
-	o     *Order
+	c      *Config
+	ob     *orderBlock
+	o      *Order
 	ctx    *hcl.EvalContext
 	final  bool
 	diags  hcl.Diagnostics
@@ -41,25 +41,24 @@ type attrValue struct {
 	sensitive bool
 }
 
-// evalOrder evaluates one instance. With prev, the same instance's result
+// evalOrder evaluates one instance into o. With prev, the same instance's result
 // from the pass without the exchange, only the attributes that were unknown
 // then are evaluated: the others did not depend on data sources, so their
 // values cannot have changed.
-func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order, shared *evalShared) (Order, hcl.Diagnostics) {
-	var o Order
+func (c *Config) evalOrder(o *Order, ob *orderBlock, in instance, final bool, prev *Order, shared *evalShared) hcl.Diagnostics {
 	want := func(string) bool { return true }
 	if prev != nil {
-		o = *prev
+		*o = *prev
 		o.Unknown = nil
 		o.Options = slices.Clone(prev.Options)
 		o.Sensitive = slices.Clone(prev.Sensitive)
 		if len(prev.Unknown) == 0 {
-			return o, nil
+			return nil
 		}
 		want = func(name string) bool { return slices.Contains(prev.Unknown, name) }
 	} else {
 		addr := address(ob.name, in.key)
-		o = Order{
+		*o = Order{
 			Address:       addr,
 			ClientOrderID: ClientOrderID(c.Exchange.Namespace, addr),
 			Type:          "limit",
@@ -68,7 +67,7 @@ func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order,
 			Ranges:        ob.ranges,
 		}
 	}
-	e := &orderEval{c: c, ob: ob, o: &o, ctx: in.ctx, final: final, shared: shared}
+	e := &orderEval{c: c, ob: ob, o: o, ctx: in.ctx, final: final, shared: shared}
 	if want("symbol") {
 		e.symbol()
 	}
@@ -122,7 +121,7 @@ func (c *Config) evalOrder(ob *orderBlock, in instance, final bool, prev *Order,
 			}
 		}
 	}
-	return o, e.diags
+	return e.diags
 }
 
 // errorf reports a problem with attribute a (or the block when a is nil),
@@ -388,6 +387,11 @@ func (e *orderEval) options() {
 	if !ok || av.v.IsNull() {
 		return
 	}
+	sv := e.sharedOf(av.a)
+	if sv != nil && sv.hasOpts {
+		e.o.Options = slices.Clone(sv.opts)
+		return
+	}
 	v, ty := av.v, av.v.Type()
 	if !ty.IsListType() && !ty.IsTupleType() && !ty.IsSetType() {
 		e.errorf(av.a, "Invalid options", "options is a list of strings, like [\"maker-or-cancel\"].")
@@ -421,5 +425,8 @@ func (e *orderEval) options() {
 	}
 	if !bad {
 		e.o.Options = opts
+		if sv != nil {
+			sv.opts, sv.hasOpts = slices.Clone(opts), true
+		}
 	}
 }

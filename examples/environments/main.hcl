@@ -2,8 +2,8 @@
 # sandbox and production is a variable; the values live in one file per
 # environment, chosen on the command line:
 #
-#   orderform plan  -var-file sandbox.vars.hcl     examples/environments
-#   orderform apply -var-file production.vars.hcl  examples/environments
+#   orderform plan  -var-file sandbox.vars.hcl     # in this directory
+#   orderform apply -var-file production.vars.hcl
 #
 # Without a -var-file the defaults below run it on the built-in local
 # exchange, with no keys and no risk.
