@@ -17,12 +17,12 @@ import (
 // For a valid namespace (1–12 of [a-z0-9_-]) it has at most 32 characters,
 // all from Gemini's [A-Za-z0-9:_.#-], within its limit of 36.
 func ClientOrderID(namespace, address string) string {
-	h := sha256.New()
-	h.Write([]byte(namespace))
-	h.Write([]byte{0})
-	h.Write([]byte(address))
-	var sum [sha256.Size]byte
-	return "of:" + namespace + ":" + hex.EncodeToString(h.Sum(sum[:0])[:8])
+	var buf [128]byte // on the stack for usual lengths: one allocation per id
+	b := append(append(append(buf[:0], namespace...), 0), address...)
+	sum := sha256.Sum256(b)
+	var h [16]byte
+	hex.Encode(h[:], sum[:8])
+	return "of:" + namespace + ":" + string(h[:])
 }
 
 var namespaceRE = regexp.MustCompile(`^[a-z0-9_-]{1,12}$`)
@@ -57,6 +57,14 @@ func address(name string, k instanceKey) string {
 // control characters escaped, template introducers doubled. The result is
 // part of an order's identity, so this must never change.
 func quoteKey(s string) string {
+	plain := true // nothing to escape: the common case, without a builder
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '$' && c != '%'
+	}
+	if plain {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
 	b.WriteByte('"')
 	for i, r := range s {
