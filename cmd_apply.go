@@ -76,6 +76,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		fmt.Fprintln(e.stderr, "The plan has errors; nothing was changed. Fix them and run apply again.")
 		return exitError
 	}
+	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(r.plan.Target))
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
 		if req.jsonOut {

@@ -44,18 +44,14 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		printDiagnostics(e.stderr, configFiles(cfg), diags, color)
 		return nil
 	}
-	var first []spec.Order
-	if !opts.destroy {
-		var d hcl.Diagnostics
-		first, d = cfg.Orders(nil)
-		diags = append(diags, d...)
-		if diags.HasErrors() {
-			printDiagnostics(e.stderr, cfg.Files, diags, color)
-			return nil
-		}
+	first, d := cfg.Orders(nil) // what is known without the network
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, cfg.Files, diags, color)
+		return nil
 	}
 	for _, a := range append(append([]string{}, opts.targets...), opts.replaces...) {
-		if !addressKnown(a, first) && !opts.destroy {
+		if !addressKnown(a, first) {
 			fmt.Fprintf(e.stderr, "Error: %s matches no order of the configuration in %s\n", a, opts.dir)
 			return nil
 		}
@@ -75,7 +71,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	}
 	snap, err := readExchange(e.ctx, conn, needs, now)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		reportReadError(e.stderr, err, conn, opts.dir)
 		run.close()
 		return nil
 	}
@@ -96,7 +92,16 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		Replace:  opts.replaces,
 		Destroy:  opts.destroy,
 	}
-	if !opts.destroy {
+	for _, m := range cfg.Moved {
+		in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
+	}
+	if opts.destroy {
+		// Only the addresses and prevent_cancel matter: every managed order
+		// is cancelled, under the address the configuration gives it.
+		for _, o := range first {
+			in.Desired = append(in.Desired, planOrder(o))
+		}
+	} else {
 		diags = append(diags, unknownSymbolDiags(cfg, first, snap)...)
 		if diags.HasErrors() {
 			printDiagnostics(e.stderr, cfg.Files, diags, color)
@@ -112,9 +117,6 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		}
 		for _, o := range orders {
 			in.Desired = append(in.Desired, planOrder(o))
-		}
-		for _, m := range cfg.Moved {
-			in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
 		}
 		in.Guard = guardFrom(cfg.Guard)
 		hist, err := readHistory(e.ctx, conn, notLive(in.Desired, in.Moved, snap.live))
@@ -297,6 +299,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 	} else {
 		printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, *noColor, e.stderr))
 		if !r.diags.HasErrors() {
+			fmt.Fprintf(e.stdout, "Exchange: %s\n\n", describeTarget(r.plan.Target))
 			plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 		}
 	}

@@ -88,7 +88,7 @@ const maxLiteralExp = 1 << 12
 // useful, before anything evaluates them.
 func checkLiterals(body *hclsyntax.Body) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+	check := func(n hclsyntax.Node) hcl.Diagnostics {
 		lit, ok := n.(*hclsyntax.LiteralValueExpr)
 		if !ok || lit.Val.Type() != cty.Number || !lit.Val.IsKnown() || lit.Val.IsNull() {
 			return nil
@@ -102,6 +102,52 @@ func checkLiterals(body *hclsyntax.Body) hcl.Diagnostics {
 				"This number is too large or too small for any amount, price or count.", lit.SrcRange))
 		}
 		return nil
-	})
+	}
+	// The nodes of hclsyntax.VisitAll, walked directly where that is
+	// simple: VisitAll allocates at every node, and a generated map of
+	// thousands of entries has many.
+	var walk func(n hclsyntax.Node)
+	walk = func(n hclsyntax.Node) {
+		switch x := n.(type) {
+		case *hclsyntax.Body:
+			for _, a := range x.Attributes {
+				walk(a.Expr)
+			}
+			for _, b := range x.Blocks {
+				walk(b.Body)
+			}
+		case *hclsyntax.ObjectConsExpr:
+			for _, item := range x.Items {
+				walk(item.KeyExpr)
+				walk(item.ValueExpr)
+			}
+		case *hclsyntax.ObjectConsKeyExpr:
+			if hcl.ExprAsKeyword(x.Wrapped) == "" { // as ObjectConsKeyExpr walks
+				walk(x.Wrapped)
+			}
+		case *hclsyntax.TupleConsExpr:
+			for _, e := range x.Exprs {
+				walk(e)
+			}
+		case *hclsyntax.FunctionCallExpr:
+			for _, e := range x.Args {
+				walk(e)
+			}
+		case *hclsyntax.BinaryOpExpr:
+			walk(x.LHS)
+			walk(x.RHS)
+		case *hclsyntax.UnaryOpExpr:
+			walk(x.Val)
+		case *hclsyntax.ParenthesesExpr:
+			walk(x.Expression)
+		case *hclsyntax.LiteralValueExpr:
+			check(x)
+		case *hclsyntax.ScopeTraversalExpr:
+			// no child nodes
+		default:
+			_ = hclsyntax.VisitAll(n, check)
+		}
+	}
+	walk(body)
 	return diags
 }

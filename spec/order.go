@@ -60,10 +60,12 @@ func (in *instance) context(base *hcl.EvalContext) *hcl.EvalContext {
 
 // evalShared is what one pass shares between the instances of its order
 // blocks: the values of attributes that do not refer to each or count,
-// which are the same for every instance, and checked symbols.
+// which are the same for every instance, the other attributes with their
+// invariant parts evaluated, and checked symbols.
 type evalShared struct {
 	attrs   map[*hcl.Attribute]*sharedValue
-	symbols map[string]string // well-formed symbol text, lowercased, that drew no diagnostic
+	folded  map[*hcl.Attribute]hcl.Expression // the others, their invariant parts evaluated (see foldInvariant)
+	symbols map[string]string                 // well-formed symbol text, lowercased, that drew no diagnostic
 }
 
 type sharedValue struct {
@@ -106,17 +108,17 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 				c.keys[ob.name] = keys
 				ob.invariant = c.invariantAttrs(ob)
 				if len(d) == 0 && !c.expansionUsesData(ob) {
-					kept := make([]instance, len(insts))
-					for i, in := range insts {
-						kept[i] = instance{key: in.key, vars: in.vars, idx: len(orders) + i}
-					}
-					ob.insts = kept
+					ob.insts = insts // their contexts are dropped below
 				}
 			}
 		}
 		shared.attrs = make(map[*hcl.Attribute]*sharedValue, len(ob.invariant))
+		shared.folded = map[*hcl.Attribute]hcl.Expression{}
 		orders = slices.Grow(orders, len(insts))
-		for _, in := range insts {
+		for i, in := range insts {
+			if ob.insts != nil && !final {
+				ob.insts[i].ctx, ob.insts[i].idx = nil, len(orders)
+			}
 			var prev *Order
 			if reuse {
 				prev = &c.static[in.idx]
@@ -315,8 +317,9 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 			return invalid("for_each over a set cannot contain null.")
 		}
 		key := k.AsString()
+		// k is cty.StringVal(key) already: strings in cty are normalized.
 		in := instance{key: instanceKey{kind: 's', str: key}, vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
-			"key": mark(cty.StringVal(key)), "value": mark(e),
+			"key": mark(k), "value": mark(e),
 		})}}
 		in.ctx = in.context(base)
 		insts = append(insts, in)

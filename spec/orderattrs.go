@@ -180,7 +180,23 @@ func (e *orderEval) value(attrs hcl.Attributes, name string) (attrValue, bool) {
 // the block when it refers to neither each nor count (and evaluates
 // without diagnostics; otherwise every instance reports its own).
 func (e *orderEval) eval(a *hcl.Attribute) (cty.Value, hcl.Diagnostics) {
-	if e.shared == nil || !e.ob.invariant[a] {
+	if e.shared == nil {
+		return a.Expr.Value(e.ctx)
+	}
+	if !e.ob.invariant[a] {
+		// The parts that refer to neither each nor count are evaluated
+		// once; should anything go wrong, the instance evaluates the
+		// expression as written, so that its diagnostics are the usual.
+		f, ok := e.shared.folded[a]
+		if !ok {
+			f = foldInvariant(a.Expr, e.ctx)
+			e.shared.folded[a] = f
+		}
+		if f != a.Expr {
+			if v, d := f.Value(e.ctx); len(d) == 0 {
+				return v, nil
+			}
+		}
 		return a.Expr.Value(e.ctx)
 	}
 	if s, ok := e.shared.attrs[a]; ok {
