@@ -44,7 +44,7 @@ func (r *runner) placeStep(j *job) {
 			r.placed(res, lo, false)
 			return
 		}
-		err = fmt.Errorf("place %s: %w", want.ClientOrderID, err)
+		// The result names the order; the error names the call and the cause.
 		res.Err = err
 		if r.refusedByInterrupt(err) {
 			r.markInterrupted()

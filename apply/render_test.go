@@ -68,7 +68,7 @@ Failed:
       the price would have traded at once, which maker-or-cancel forbids; move the price away from the market and run ` + "`orderform apply`" + ` again
 
 Unknown:
-  order.e: place of:test:e: POST /v1/order/new: context deadline exceeded: outcome unknown; could not tell whether it landed: look up of:test:e: POST /v1/order/new: context deadline exceeded: outcome unknown (5 attempts)
+  order.e: POST /v1/order/new: context deadline exceeded: outcome unknown; could not tell whether it landed: look up of:test:e: POST /v1/order/new: context deadline exceeded: outcome unknown (5 attempts)
       run ` + "`orderform plan`" + `: it reads the book and shows whether the order exists; it was not placed again
 
 Run ` + "`orderform plan`" + ` before anything else: it reads the book and shows whether the unknown orders exist. Applying again will not place an order that exists.

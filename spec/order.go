@@ -76,6 +76,11 @@ type sharedValue struct {
 	hasOpts bool // opts are v as valid options
 }
 
+// shareEval turns on what evalOrders shares between instances and passes
+// (evalShared, orderBlock.insts). Tests turn it off to check that sharing
+// changes nothing.
+var shareEval = true
+
 func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final bool) ([]Order, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	base := c.evalContext(locals, data)
@@ -85,14 +90,17 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 			diags = append(diags, c.checkOrderRefs(ob)...)
 		}
 	}
-	shared := &evalShared{symbols: map[string]string{}}
+	var shared *evalShared
+	if shareEval {
+		shared = &evalShared{symbols: map[string]string{}}
+	}
 	for _, ob := range c.orders {
 		if ob.bad {
 			continue
 		}
 		// With the pass without the exchange clean, its instances serve
 		// again when count or for_each cannot have changed.
-		reuse := final && !c.staticErr && ob.insts != nil
+		reuse := final && !c.staticErr && ob.insts != nil && shareEval
 		var insts []instance
 		if reuse {
 			insts = ob.insts
@@ -112,8 +120,10 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 				}
 			}
 		}
-		shared.attrs = make(map[*hcl.Attribute]*sharedValue, len(ob.invariant))
-		shared.folded = map[*hcl.Attribute]hcl.Expression{}
+		if shared != nil {
+			shared.attrs = make(map[*hcl.Attribute]*sharedValue, len(ob.invariant))
+			shared.folded = map[*hcl.Attribute]hcl.Expression{}
+		}
 		orders = slices.Grow(orders, len(insts))
 		for i, in := range insts {
 			if ob.insts != nil && !final {
