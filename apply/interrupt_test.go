@@ -200,7 +200,7 @@ func TestJSONHooks(t *testing.T) {
 	f.onPlace = func(n int, o plan.Order) fault { return fault{err: errFunds} }
 	run(context.Background(), f, []plan.Action{create("order.a")}, opts)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	want := `{"type":"errored","address":"order.a","client_order_id":"of:test:a","kind":"create","action":"place","outcome":"failed","message":"place of:test:a: InsufficientFunds: Failed to place buy order due to insufficient funds","elapsed_ms":1000,"error":"place of:test:a: InsufficientFunds: Failed to place buy order due to insufficient funds"}`
+	want := `{"type":"errored","address":"order.a","client_order_id":"of:test:a","kind":"create","action":"place","outcome":"failed","message":"InsufficientFunds: Failed to place buy order due to insufficient funds","elapsed_ms":1000,"error":"InsufficientFunds: Failed to place buy order due to insufficient funds"}`
 	if len(lines) != 4 || lines[1] != want {
 		t.Errorf("lines:\n%s\nwant second:\n%s", b.String(), want)
 	}

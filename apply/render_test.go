@@ -62,7 +62,7 @@ func TestRenderFailed(t *testing.T) {
 Failed:
   order.b: cancel order 1001: InvalidOrderId: nope; the replacement was not placed
       order 1001 is still live; run ` + "`orderform apply`" + ` again, or cancel it on the exchange
-  order.c: place of:test:c: InsufficientFunds: Failed to place buy order due to insufficient funds
+  order.c: InsufficientFunds: Failed to place buy order due to insufficient funds
       fix the cause and run ` + "`orderform apply`" + ` again
   order.d: order 1003 was accepted but cancelled at once by the exchange: MakerOrCancelWouldTake
       the price would have traded at once, which maker-or-cancel forbids; move the price away from the market and run ` + "`orderform apply`" + ` again
