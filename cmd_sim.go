@@ -30,6 +30,9 @@ const simUsage = `Usage:
   orderform sim price    [TARGET] SYMBOL BID ASK   move a market (fills what it crosses)
   orderform sim fund     [TARGET] CURRENCY AMOUNT  add (negative: remove) balance
   orderform sim fill     [TARGET] ORDER_ID [AMOUNT] fill an order (all that remains by default)
+  orderform sim order    [TARGET] [-client-order-id ID] SYMBOL SIDE AMOUNT PRICE
+                                                   place a limit order by hand, as from
+                                                   Gemini's web site (orderform leaves it alone)
   orderform sim orders   [TARGET] [-all]           list live (or all) orders
   orderform sim balances [TARGET]                  list balances
   orderform sim markets  [TARGET]                  list markets
@@ -49,7 +52,7 @@ the change; use -url.
 func cmdSim(e *cliEnv, args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
-		case "price", "fund", "fill", "orders", "balances", "markets", "fault":
+		case "price", "fund", "fill", "order", "orders", "balances", "markets", "fault":
 			return simAdmin(e, args[0], args[1:])
 		case "help":
 			fmt.Fprint(e.stdout, simUsage)
@@ -285,6 +288,7 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 	fstatus := fs.Int("status", 503, "fault status: the HTTP status")
 	fretry := fs.Int("retry-after", 0, "fault status: Retry-After seconds")
 	flatency := fs.Duration("latency", 0, "fault: added latency, e.g. 2s")
+	cid := fs.String("client-order-id", "", "order: the client order id to send (default none, like the web site)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -292,6 +296,12 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(e.stderr, "orderform sim %s: %s\n", sub, fmt.Sprintf(format, a...))
 		return exitError
+	}
+	if sub == "order" {
+		if err := simPlace(e, *url, *statePath, *dir, *cid, pos); err != nil {
+			return fail("%v", err)
+		}
+		return exitOK
 	}
 	if sub == "fault" {
 		if *url == "" {

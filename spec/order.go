@@ -44,18 +44,46 @@ func (c *Config) Orders(data *Data) ([]Order, hcl.Diagnostics) {
 type instance struct {
 	key  instanceKey
 	ctx  *hcl.EvalContext
-	vars map[string]cty.Value // ctx's own variables (each or count); nil when ctx is the base
-	idx  int                  // index of its order in c.static (instances kept in orderBlock.insts)
+	name string    // "each" or "count", the variable of its context; "" when the context is the base
+	val  cty.Value // its value
+	idx  int       // index of its order in c.static (instances kept in orderBlock.insts)
 }
 
-// context is the instance's context as a child of base.
+// context is the instance's own context as a child of base.
 func (in *instance) context(base *hcl.EvalContext) *hcl.EvalContext {
-	if in.vars == nil {
+	if in.name == "" {
 		return base
 	}
 	ctx := base.NewChild()
-	ctx.Variables = in.vars
+	ctx.Variables = map[string]cty.Value{in.name: in.val}
 	return ctx
+}
+
+// reusedContext is the instance's context as a child of base, without
+// allocating: the one context of *ctx, its variable replaced. It must not
+// outlive the evaluation of this instance (see evalOrders).
+func (in *instance) reusedContext(base *hcl.EvalContext, ctx **hcl.EvalContext) *hcl.EvalContext {
+	if in.name == "" {
+		return base
+	}
+	if *ctx == nil {
+		*ctx = base.NewChild()
+		(*ctx).Variables = make(map[string]cty.Value, 1)
+	}
+	clear((*ctx).Variables)
+	(*ctx).Variables[in.name] = in.val
+	return *ctx
+}
+
+// keepsContext reports whether any of diags holds an evaluation context,
+// which a diagnostic's renderer reads later.
+func keepsContext(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.EvalContext != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // evalShared is what one pass shares between the instances of its order
@@ -125,6 +153,7 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 			shared.folded = map[*hcl.Attribute]hcl.Expression{}
 		}
 		orders = slices.Grow(orders, len(insts))
+		var blockCtx *hcl.EvalContext
 		for i, in := range insts {
 			if ob.insts != nil && !final {
 				ob.insts[i].ctx, ob.insts[i].idx = nil, len(orders)
@@ -135,11 +164,24 @@ func (c *Config) evalOrders(locals map[string]cty.Value, data cty.Value, final b
 			} else if final {
 				prev = c.staticOrder(address(ob.name, in.key))
 			}
+			// Instances are evaluated one after another in one context
+			// whose each or count changes, unless a diagnostic keeps the
+			// context: then the instance is evaluated again in its own.
 			if in.ctx == nil && (prev == nil || len(prev.Unknown) > 0) {
-				in.ctx = in.context(base)
+				if shareEval {
+					in.ctx = in.reusedContext(base, &blockCtx)
+				} else {
+					in.ctx = in.context(base)
+				}
 			}
 			orders = append(orders, Order{})
-			diags = append(diags, c.evalOrder(&orders[len(orders)-1], ob, in, final, prev, shared)...)
+			o := &orders[len(orders)-1]
+			d := c.evalOrder(o, ob, in, final, prev, shared)
+			if in.ctx == blockCtx && blockCtx != nil && keepsContext(d) {
+				in.ctx = in.context(base)
+				d = c.evalOrder(o, ob, in, final, prev, shared)
+			}
+			diags = append(diags, d...)
 		}
 	}
 	return orders, append(diags, checkCollisions(orders)...)
@@ -251,7 +293,7 @@ func (c *Config) expand(ob *orderBlock, base *hcl.EvalContext) ([]instance, hcl.
 	if a := ob.attrs["for_each"]; a != nil {
 		return c.expandForEach(a, base)
 	}
-	return []instance{{ctx: base}}, nil
+	return []instance{{}}, nil
 }
 
 func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
@@ -279,8 +321,7 @@ func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instanc
 	insts := make([]instance, n)
 	for i := range insts {
 		in := instance{key: instanceKey{kind: 'i', index: i},
-			vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}}
-		in.ctx = in.context(base)
+			name: "count", val: cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(i))})}
 		insts[i] = in
 	}
 	return insts, diags
@@ -328,10 +369,9 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 		}
 		key := k.AsString()
 		// k is cty.StringVal(key) already: strings in cty are normalized.
-		in := instance{key: instanceKey{kind: 's', str: key}, vars: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+		in := instance{key: instanceKey{kind: 's', str: key}, name: "each", val: cty.ObjectVal(map[string]cty.Value{
 			"key": mark(k), "value": mark(e),
-		})}}
-		in.ctx = in.context(base)
+		})}
 		insts = append(insts, in)
 	}
 	// Maps and sets iterate sorted already; objects too. Sort anyway so the
