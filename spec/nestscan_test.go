@@ -117,6 +117,12 @@ func FuzzNestingSurelyBelow(f *testing.F) {
 	for _, s := range nestingCases {
 		f.Add([]byte(s))
 	}
+	paths, _ := filepath.Glob("testdata/fixtures/*/*.hcl")
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkNestingBound(t, src)
 	})
