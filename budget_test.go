@@ -218,7 +218,7 @@ func TestBudgetNoChangePlan(t *testing.T) {
 			got := b.calls()
 			want := calls{
 				private: map[string]int{pathOrders: 1, pathBalances: 1},
-				public:  map[string]int{pathTicker: nsym}, // the crossing guard needs bid and ask
+				public:  map[string]int{}, // the crossing guard reads tickers only where orders are placed
 			}
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(calls{})); diff != "" {
 				t.Errorf("calls of a no-change plan of %d live orders (-want +got):\n%s", n, diff)
@@ -311,7 +311,8 @@ func TestBudgetApply(t *testing.T) {
 }
 
 // At the default pace of the real environments (5/s private, 1/s public,
-// bursts of five), a plan that reads a ticker for each of 8 symbols stays
+// bursts of five), a plan that reads a ticker for each of 8 symbols (every
+// order is replaced, and the crossing guard checks each new price) stays
 // inside Gemini's public limit (120/min, five queued) without a single 429.
 func TestBudgetNo429AtDefaultPace(t *testing.T) {
 	if testing.Short() {
@@ -332,7 +333,9 @@ func TestBudgetNo429AtDefaultPace(t *testing.T) {
 	arr.reset()
 	b.s.ResetRequests()
 
-	b.mustRun(t, exitOK, []string{"plan", "-detailed-exitcode", b.dir}, "ORDERFORM_RATE_PRIVATE=5", "ORDERFORM_RATE_PUBLIC=1")
+	// -replace makes every order a placement, so the crossing guard needs
+	// the ticker of every symbol.
+	b.mustRun(t, exitOK, []string{"plan", "-replace=order.grid", b.dir}, "ORDERFORM_RATE_PRIVATE=5", "ORDERFORM_RATE_PUBLIC=1")
 	if got := b.calls(); got.public[pathTicker] != nsym {
 		t.Errorf("%d ticker reads, want %d", got.public[pathTicker], nsym)
 	}
@@ -340,5 +343,24 @@ func TestBudgetNo429AtDefaultPace(t *testing.T) {
 	defer arr.mu.Unlock()
 	if arr.n429 != 0 {
 		t.Errorf("%d answers 429", arr.n429)
+	}
+}
+
+// The crossing guard reads the ticker of a symbol only when the plan places
+// an order on it: re-placing one order reads one ticker.
+func TestBudgetGuardTickersOnlyForPlacements(t *testing.T) {
+	const n, nsym = 16, 8
+	b := newSimBench(t, sim.Options{})
+	b.writeGrid(t, n, nsym, true)
+	b.seed(t)
+
+	b.mustRun(t, exitOK, []string{"plan", `-replace=order.grid["o00000"]`, b.dir}, fast...)
+	got := b.calls()
+	want := calls{
+		private: map[string]int{pathOrders: 1, pathBalances: 1},
+		public:  map[string]int{pathTicker: 1},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(calls{})); diff != "" {
+		t.Errorf("calls of a plan replacing one order (-want +got):\n%s", diff)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -67,7 +68,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 
 	needs := readNeeds{}
 	if !opts.destroy {
-		needs = needsOf(cfg, first)
+		needs = needsOf(cfg)
 	}
 	snap, err := readExchange(e.ctx, conn, needs, now)
 	if err != nil {
@@ -128,28 +129,59 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		in.History = hist
 	}
 	p, d := plan.Compute(in)
+	// The guards that compare prices with the market need the tickers of
+	// the symbols that get new orders, and only those: a plan with nothing
+	// to place spends no public call on them.
+	if extra := guardTickers(in, p); len(extra) > 0 {
+		var mu sync.Mutex
+		if err := readTickers(e.ctx, conn, extra, snap, &mu); err != nil {
+			reportReadError(e.stderr, err, conn, opts.dir)
+			run.close()
+			return nil
+		}
+		in.Tickers = snap.tickers
+		p, d = plan.Compute(in)
+	}
 	run.plan, run.diags = p, append(diags, d...)
 	return run
 }
 
-// needsOf lists what the plan must read: the rules of every symbol in use,
-// and tickers where bid and ask matter (ticker data sources, and the guards
-// that compare prices with the market).
-func needsOf(cfg *spec.Config, orders []spec.Order) readNeeds {
+// guardTickers lists the symbols whose tickers the guards need and the
+// plan has not read: those of orders to be placed, when a guard bounds
+// prices by the market.
+func guardTickers(in plan.Input, p *plan.Plan) []string {
+	g := in.Guard
+	if g == nil || (!g.MaxPriceDeviation.Valid && g.AllowCrossing) {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range p.Actions {
+		if a.After == nil || (a.Kind != plan.Create && a.Kind != plan.Replace) {
+			continue
+		}
+		sym := a.After.Symbol
+		if _, ok := in.Tickers[sym]; ok || seen[sym] {
+			continue
+		}
+		seen[sym] = true
+		out = append(out, sym)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// needsOf lists what the plan must read before evaluating the orders: the
+// rules of every symbol in use, and the tickers of ticker data sources. The
+// guards' tickers are read later, for the symbols that get new orders.
+func needsOf(cfg *spec.Config) readNeeds {
 	n := readNeeds{symbols: cfg.Symbols()}
 	tick := map[string]bool{}
 	for _, d := range cfg.Data {
-		if d.Kind == "ticker" {
+		if d.Kind == "ticker" && !tick[d.Symbol] {
 			tick[d.Symbol] = true
+			n.tickers = append(n.tickers, d.Symbol)
 		}
-	}
-	if g := cfg.Guard; g != nil && (g.MaxPriceDeviation.Valid || !g.AllowCrossing) {
-		for _, o := range orders {
-			tick[o.Symbol] = true
-		}
-	}
-	for s := range tick {
-		n.tickers = append(n.tickers, s)
 	}
 	sort.Strings(n.tickers)
 	return n

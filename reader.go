@@ -80,26 +80,13 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 			}
 		}()
 	}
-	for _, sym := range needs.tickers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t, err := conn.client.Ticker(ctx, sym)
-			if err != nil {
-				if isUnknownSymbol(err) {
-					mu.Lock()
-					snap.unknown[sym] = err
-					mu.Unlock()
-					return
-				}
-				fail(fmt.Errorf("read the ticker of %s: %w", sym, err))
-				return
-			}
-			mu.Lock()
-			snap.tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
-			mu.Unlock()
-		}()
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := readTickers(ctx, conn, needs.tickers, snap, &mu); err != nil {
+			fail(err)
+		}
+	}()
 
 	// Private reads, one after the other (the client serializes them anyway).
 	if err := checkRoles(ctx, conn, now); err != nil {
@@ -134,6 +121,36 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 		return nil, errs[0]
 	}
 	return snap, nil
+}
+
+// readTickers reads the bid and ask of symbols, concurrently (the client
+// paces them), into snap; mu guards snap.
+func readTickers(ctx context.Context, conn *connection, symbols []string, snap *snapshot, mu *sync.Mutex) error {
+	var (
+		wg    sync.WaitGroup
+		first error
+	)
+	for _, sym := range symbols {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t, err := conn.client.Ticker(ctx, sym)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && isUnknownSymbol(err):
+				snap.unknown[sym] = err
+			case err != nil:
+				if first == nil {
+					first = fmt.Errorf("read the ticker of %s: %w", sym, err)
+				}
+			default:
+				snap.tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // readMoreRules adds the rules of symbols that only live managed orders use
