@@ -94,8 +94,9 @@ func newRateLimitedBench(b *testing.B) *simBench {
 }
 
 // BenchmarkPlanE2E plans 1,000 live orders on 8 symbols (every symbol the
-// simulator lists) with 20 ms added to every request, with a guard that
-// needs every symbol's ticker. "local" is the local environment's pace
+// simulator lists) with 20 ms added to every request, with a crossing guard
+// (which reads tickers only for symbols that get new orders: none here).
+// "local" is the local environment's pace
 // (200/s) against an unlimited simulator; "gemini" is the default pace of
 // the real environments (5/s private, 1/s public) and "gemini2" the public
 // limit itself (2/s), both against a simulator enforcing Gemini's public
@@ -140,7 +141,7 @@ func BenchmarkPlanE2E(b *testing.B) {
 }
 
 // BenchmarkPlanScaling is the scaling table: a no-change plan of N live
-// orders (warm caches, crossing guard: one ticker per symbol) and a first
+// orders (warm caches, crossing guard on, nothing to place: no ticker) and a first
 // plan of N new orders (nothing live: one history page per symbol), at the
 // local pace and without added latency.
 func BenchmarkPlanScaling(b *testing.B) {
