@@ -78,6 +78,7 @@ func planOrder(o spec.Order) plan.Order {
 		PreventCancel:    o.PreventCancel,
 		Sensitive:        o.Sensitive,
 		Range:            o.Range,
+		Ranges:           o.Ranges,
 	}
 }
 

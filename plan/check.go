@@ -36,12 +36,12 @@ func (c *computer) checkPlacement(d *Order) {
 	}
 	r, ok := c.rules(d.Symbol)
 	if !ok {
-		c.errorAt(d, "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
+		c.errorAtAttr(d, "symbol", "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
 		return
 	}
 	c.checkStatus(d, r)
 	if d.Amount.LessThan(r.MinAmount) || !d.Amount.IsPositive() {
-		c.errorAt(d, "Amount below the minimum", fmt.Sprintf("The amount %s of %s is below %s's minimum order size %s %s.",
+		c.errorAtAttr(d, "amount", "Amount below the minimum", fmt.Sprintf("The amount %s of %s is below %s's minimum order size %s %s.",
 			c.show(d, "amount", d.Amount), d.Address, d.Symbol, r.MinAmount, r.Base))
 	}
 	c.checkIncrement(d, "amount", d.Amount, r.AmountIncrement)
@@ -65,11 +65,11 @@ func (c *computer) checkStatus(d *Order, r SymbolRules) {
 	case "open", "limit_only", "":
 	case "post_only":
 		if !slices.Contains(d.Options, "maker-or-cancel") {
-			c.errorAt(d, "Symbol accepts only maker-or-cancel orders",
+			c.errorAtAttr(d, "options", "Symbol accepts only maker-or-cancel orders",
 				fmt.Sprintf("%s is in post_only mode, so %s can only be placed with options = [\"maker-or-cancel\"].", d.Symbol, d.Address))
 		}
 	default:
-		c.errorAt(d, "Symbol closed for new orders",
+		c.errorAtAttr(d, "symbol", "Symbol closed for new orders",
 			fmt.Sprintf("%s's status is %q, so %s cannot be placed now.", d.Symbol, r.Status, d.Address))
 	}
 }
@@ -103,7 +103,7 @@ func (c *computer) checkIncrement(d *Order, attr string, v, inc decimal.Decimal)
 		}
 	}
 	detail += " orderform never rounds silently: use floor_to, ceil_to or round_to."
-	c.errorAt(d, fmt.Sprintf("Invalid %s increment", strings.ReplaceAll(attr, "_", " ")), detail)
+	c.errorAtAttr(d, attr, fmt.Sprintf("Invalid %s increment", strings.ReplaceAll(attr, "_", " ")), detail)
 }
 
 // checkStop requires a buy's stop below its limit price and a sell's above,
@@ -111,7 +111,7 @@ func (c *computer) checkIncrement(d *Order, attr string, v, inc decimal.Decimal)
 func (c *computer) checkStop(d *Order) {
 	stop, price := d.StopPrice, d.Price
 	if !stop.IsPositive() {
-		c.errorAt(d, "Missing stop price", fmt.Sprintf("%s is a stop-limit order and needs a positive stop_price.", d.Address))
+		c.errorAtAttr(d, "stop_price", "Missing stop price", fmt.Sprintf("%s is a stop-limit order and needs a positive stop_price.", d.Address))
 		return
 	}
 	hidden := isSensitive(d, "price") || isSensitive(d, "stop_price")
@@ -121,11 +121,11 @@ func (c *computer) checkStop(d *Order) {
 	}
 	switch {
 	case d.Side == "buy" && !stop.LessThan(price):
-		c.errorAt(d, "Stop price on the wrong side", fmt.Sprintf("A buy stop-limit order triggers as the price rises, so the stop_price of %s must be below its price%s.", d.Address, vals))
+		c.errorAtAttr(d, "stop_price", "Stop price on the wrong side", fmt.Sprintf("A buy stop-limit order triggers as the price rises, so the stop_price of %s must be below its price%s.", d.Address, vals))
 	case d.Side == "sell" && !stop.GreaterThan(price):
-		c.errorAt(d, "Stop price on the wrong side", fmt.Sprintf("A sell stop-limit order triggers as the price falls, so the stop_price of %s must be above its price%s.", d.Address, vals))
+		c.errorAtAttr(d, "stop_price", "Stop price on the wrong side", fmt.Sprintf("A sell stop-limit order triggers as the price falls, so the stop_price of %s must be above its price%s.", d.Address, vals))
 	case price.Sub(stop).Abs().GreaterThan(stop.Div(decimal.NewFromInt(2))):
-		c.errorAt(d, "Limit price too far from the stop price", fmt.Sprintf("The exchange requires the price of %s to be within 50%% of its stop_price%s.", d.Address, vals))
+		c.errorAtAttr(d, "price", "Limit price too far from the stop price", fmt.Sprintf("The exchange requires the price of %s to be within 50%% of its stop_price%s.", d.Address, vals))
 	}
 }
 
@@ -192,7 +192,7 @@ func (c *computer) showPercent(d *Order, f decimal.Decimal) string {
 }
 
 func (c *computer) guardError(d *Order, guard, detail string) {
-	c.errorAt(d, "Refused by guard "+guard, detail)
+	c.errorAtAttr(d, "price", "Refused by guard "+guard, detail)
 }
 
 // midOf returns (bid+ask)/2, or false when either side is missing.

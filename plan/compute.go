@@ -312,3 +312,13 @@ func (c *computer) errorAt(d *Order, summary, detail string) {
 	r := d.Range
 	c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r})
 }
+
+// errorAtAttr points at the attribute the check refuses when the order
+// knows its range, and at the order block otherwise.
+func (c *computer) errorAtAttr(d *Order, attr, summary, detail string) {
+	r, ok := d.Ranges[attr]
+	if !ok {
+		r = d.Range
+	}
+	c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r, Context: &d.Range})
+}

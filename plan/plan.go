@@ -31,6 +31,9 @@ type Order struct {
 	PreventCancel    bool
 	Sensitive        []string  // attributes derived from sensitive variables: never shown
 	Range            hcl.Range // the order block, for diagnostics
+	// Ranges holds the ranges of the attributes set in the block ("price",
+	// "amount", ...), so that a check can point at the value it refuses.
+	Ranges map[string]hcl.Range `json:"-"`
 }
 
 // LiveOrder is an order as the exchange reports it.
