@@ -1,0 +1,39 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+)
+
+// A check points at the attribute it refuses when the order knows the
+// attribute's range, and at the order block when it does not.
+func TestDiagnosticsPointAtTheAttribute(t *testing.T) {
+	attr := func(line int) hcl.Range {
+		return hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: line, Column: 11, Byte: 100}, End: hcl.Pos{Line: line, Column: 19, Byte: 108}}
+	}
+	withRanges := func(o *Order) {
+		o.Ranges = map[string]hcl.Range{"price": attr(5), "amount": attr(4), "symbol": attr(2)}
+	}
+	for _, tc := range []struct {
+		name  string
+		order Order
+		want  hcl.Range
+	}{
+		{"price off its increment", buy("order.a", "0.001", "1000.001", withRanges), attr(5)},
+		{"amount below the minimum", buy("order.a", "0.000001", "1000", withRanges), attr(4)},
+		{"unknown symbol", buy("order.a", "0.001", "1000", withRanges, func(o *Order) { o.Symbol = "nosuch" }), attr(2)},
+		{"no attribute ranges", buy("order.a", "0.001", "1000.001"), rng(len("order.a"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := Compute(input([]Order{tc.order}))
+			if !diags.HasErrors() {
+				t.Fatal("want an error")
+			}
+			if diff := cmp.Diff(tc.want, *diags[0].Subject); diff != "" {
+				t.Errorf("subject (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
