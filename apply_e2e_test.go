@@ -59,7 +59,7 @@ func TestApplyE2EBasics(t *testing.T) {
 	other.configure(bids(1))
 	other.mustRun(exitOK, "apply", "-auto-approve", other.dir)
 	r := e.mustRun(exitOK, "destroy", "-auto-approve", e.dir)
-	if !strings.Contains(r.stdout, "Apply complete! Resources: 0 placed, 0 replaced, 2 cancelled.") {
+	if !strings.Contains(r.stdout, "Destroy complete! Resources: 0 placed, 0 replaced, 2 cancelled.") {
 		t.Errorf("destroy report:\n%s", r)
 	}
 	if ids := e.liveIDs(); len(ids) != 0 {

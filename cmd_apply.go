@@ -145,6 +145,9 @@ func execute(e *cliEnv, conn *connection, p *plan.Plan, jsonOut, color bool) int
 		// one step at a time means that after Ctrl-C nothing queued is sent.
 		Concurrency: 1,
 	})
+	if p.Destroy {
+		rep.Verb = "Destroy"
+	}
 	if jsonOut {
 		writeJSONSummary(e, rep, p)
 		rep.Render(e.stderr, false)

@@ -74,6 +74,9 @@ type Report struct {
 	// interrupt.
 	Verified  bool  `json:"verified"`
 	VerifyErr error `json:"-"`
+	// Verb names the run in Render's headline: "Apply" (the default) or
+	// "Destroy".
+	Verb string `json:"-"`
 }
 
 // MarshalJSON adds "ok", "summary" and "verify_error" to the lists, for the
@@ -183,13 +186,17 @@ func (r *Report) Render(w io.Writer, useColor bool) {
 	if r.VerifyErr != nil {
 		yellow.Fprintf(w, "Warning: could not verify the book after applying: %v. Run `orderform plan` to check for duplicates.\n", r.VerifyErr)
 	}
+	verb := r.Verb
+	if verb == "" {
+		verb = "Apply"
+	}
 	if r.OK() {
-		green.Fprintf(w, "Apply complete! Resources: %s.\n", r.Summary())
+		green.Fprintf(w, "%s complete! Resources: %s.\n", verb, r.Summary())
 		return
 	}
-	head := "Apply failed!"
+	head := verb + " failed!"
 	if r.Interrupted {
-		head = "Apply interrupted!"
+		head = verb + " interrupted!"
 	}
 	red.Fprintf(w, "%s Resources: %s.\n", head, r.Summary())
 	groups := []struct {
