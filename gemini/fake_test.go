@@ -49,12 +49,6 @@ func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, p
 	return f
 }
 
-func (f *fake) setHandler(h func(w http.ResponseWriter, r *http.Request, p map[string]any)) {
-	f.mu.Lock()
-	f.handle = h
-	f.mu.Unlock()
-}
-
 func replyJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

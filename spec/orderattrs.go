@@ -355,15 +355,6 @@ func (o *Order) isSensitive(name string) bool {
 	return false
 }
 
-func (o *Order) isUnknown(name string) bool {
-	for _, s := range o.Unknown {
-		if s == name {
-			return true
-		}
-	}
-	return false
-}
-
 func (e *orderEval) stopPrice(priceOK bool) {
 	o, attrs := e.o, e.ob.attrs
 	a := attrs["stop_price"]
