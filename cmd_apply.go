@@ -112,7 +112,7 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 	defer conn.close()
 	live, err := conn.client.ActiveOrders(e.ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: read the active orders: %v\n", err)
+		reportReadError(e.stderr, err, conn, "DIR")
 		return exitError
 	}
 	lo := make([]plan.LiveOrder, 0, len(live))

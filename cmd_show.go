@@ -114,12 +114,12 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	defer conn.close()
 	live, err := conn.client.ActiveOrders(e.ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: read the active orders: %v\n", err)
+		reportReadError(e.stderr, err, conn, dir)
 		return exitError
 	}
 	bals, err := conn.client.Balances(e.ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: read the balances: %v\n", err)
+		reportReadError(e.stderr, err, conn, dir)
 		return exitError
 	}
 	v := liveView{FormatVersion: "1.0", Target: conn.target, Orders: []liveRow{}, Balances: []balanceView{}}
