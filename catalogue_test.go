@@ -153,6 +153,7 @@ func catalogue() []catalogueCase {
 		{name: "apply -json without -auto-approve", files: catOne(catOrder()), args: []string{"apply", "-json", "DIR"}, want: `-json needs -auto-approve`},
 		{name: "apply without a terminal", files: catOne(catOrder()), args: []string{"apply", "DIR"}, want: `no terminal`},
 		{name: "negative plan expiry", files: catOne(catOrder()), args: []string{"plan", "-out", "DIR/p.plan", "-out-expiry", "-1m", "DIR"}, want: `(?i)expiry`},
+		{name: "plan file in a missing directory", files: catOne(catOrder()), args: []string{"plan", "-out", "DIR/no/such/dir/p.plan", "DIR"}, want: `directory .* does not exist`},
 
 		// Saved plans.
 		{name: "truncated plan file", files: catOne(catOrder()), setup: catSavedPlan(func(b []byte) []byte { return b[:len(b)/2] }), args: []string{"apply", "PLAN"}, want: `(?i)truncated`},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -312,6 +314,13 @@ func cmdPlan(e *cliEnv, args []string) int {
 	dir, ok := oneDir(e, "plan", rest)
 	if !ok {
 		return exitError
+	}
+	if *out != "" {
+		// Refuse a plan file that cannot be written before reading the exchange.
+		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
+			fmt.Fprintf(e.stderr, "Error: cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.\n", *out, filepath.Dir(*out))
+			return exitError
+		}
 	}
 	if *out != "" && *expiry <= 0 {
 		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", *expiry)
