@@ -461,8 +461,13 @@ func simChange(e *cliEnv, t simTarget, sub string, change func() error, done str
 		p := old[o.ID]
 		switch {
 		case !o.Executed.Equal(p.Executed):
+			// The price of this fill: what the order's notional grew by, per
+			// unit (a triggered stop or a crossing order trades at the
+			// market, not at its limit).
+			qty := o.Executed.Sub(p.Executed)
+			price := o.Executed.Mul(o.AvgPrice).Sub(p.Executed.Mul(p.AvgPrice)).DivRound(qty, 8)
 			fmt.Fprintf(e.stdout, "order %s%s: %s %s %s filled %s at %s (%s of %s done)\n",
-				o.ID, cidNote(o), o.Side, o.Symbol, o.Type, o.Executed.Sub(p.Executed), o.Price, o.Executed, o.Original)
+				o.ID, cidNote(o), o.Side, o.Symbol, o.Type, qty, price, o.Executed, o.Original)
 		case o.Triggered && !p.Triggered:
 			fmt.Fprintf(e.stdout, "order %s%s: stop %s reached, now a limit order at %s\n", o.ID, cidNote(o), o.StopPrice, o.Price)
 		case o.Cancelled && !p.Cancelled:
