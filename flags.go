@@ -20,14 +20,14 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type varFlags struct{ args []spec.VarArg }
 
 func (v *varFlags) register(fs *flag.FlagSet) {
-	fs.Func("var", "set a variable: -var 'name=value' (repeatable)", func(s string) error {
+	fs.Func("var", "set a variable to a value: `NAME=VALUE` (repeatable; later wins)", func(s string) error {
 		if !strings.Contains(s, "=") {
 			return fmt.Errorf("want name=value, got %q", s)
 		}
 		v.args = append(v.args, spec.VarArg{Value: s})
 		return nil
 	})
-	fs.Func("var-file", "read variable values from a file (repeatable)", func(s string) error {
+	fs.Func("var-file", "read variable values from `FILE` (repeatable; later wins)", func(s string) error {
 		v.args = append(v.args, spec.VarArg{File: true, Value: s})
 		return nil
 	})
