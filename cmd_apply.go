@@ -68,12 +68,18 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	color := useColor(e, req.noColor || req.jsonOut, out)
 	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
 	if r == nil {
+		if req.jsonOut {
+			writeJSONFailure(e, "no plan could be made (see stderr); nothing was changed")
+		}
 		return exitError
 	}
 	defer r.close()
 	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintln(e.stderr, "The plan has errors; nothing was changed. Fix them and run apply again.")
+		if req.jsonOut {
+			writeJSONFailure(e, "the plan has errors (see stderr); nothing was changed")
+		}
 		return exitError
 	}
 	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(r.plan.Target))
@@ -159,6 +165,13 @@ func execute(e *cliEnv, conn *connection, p *plan.Plan, jsonOut, color bool) int
 		return exitError
 	}
 	return exitOK
+}
+
+// writeJSONFailure ends an `apply -json` stream that never reached the
+// exchange's orders, so that a machine reading stdout alone sees why.
+func writeJSONFailure(e *cliEnv, message string) {
+	b, _ := json.Marshal(map[string]any{"type": "summary", "ok": false, "changes": 0, "message": message})
+	fmt.Fprintf(e.stdout, "%s\n", b)
 }
 
 func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
