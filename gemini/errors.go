@@ -27,7 +27,7 @@ type APIError struct {
 
 // Reasons this package sets itself when the answer carries no reason code.
 const (
-	ReasonNotFound    = "NotFound"    // 404 with no usable body
+	ReasonNotFound    = "NotFound"    // 404 with an empty body
 	ReasonBadResponse = "BadResponse" // a 200 answer that could not be read
 	ReasonHTTP        = "HTTPError"   // any other status without a reason
 )
@@ -322,7 +322,9 @@ func reasonForStatus(status int, message string) string {
 	switch {
 	case strings.Contains(lower, "maintenance"):
 		return "Maintenance"
-	case status == http.StatusNotFound:
+	case status == http.StatusNotFound && message == "":
+		// Gemini's bodiless 404 (reference §4.1). A 404 page with text is
+		// someone else's (a proxy's) and says nothing about the order.
 		return ReasonNotFound
 	case status == http.StatusNotAcceptable:
 		return "InsufficientFunds"

@@ -39,6 +39,11 @@ func TestErrorBodies(t *testing.T) {
 			want{Status: 403, Reason: "MissingRole", Message: "OrderStatus required", Auth: true}},
 		{"404 with an empty body", 404, "", ``,
 			want{Status: 404, Reason: ReasonNotFound, NotFound: true}},
+		// Not Gemini's answer (its 404s carry a reason, or no body): a proxy's
+		// page says nothing about the order, so it must not read as "no such
+		// order", after which an order would be placed again.
+		{"404 with an HTML page", 404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>",
+			want{Status: 404, Reason: ReasonHTTP, Message: "<html><body><h1>404 Not Found</h1></body></html>"}},
 		{"500 text/plain", 500, "text/plain", "upstream unavailable\n",
 			want{Status: 500, Reason: "System", Message: "upstream unavailable", Amb: true}},
 		{"error under HTTP 200", 200, "application/json",

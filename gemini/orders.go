@@ -19,7 +19,8 @@ const (
 )
 
 // Order is an order as Gemini reports it. Decimals absent from the answer
-// are zero.
+// are zero, except RemainingAmount: Gemini's stop-limit answer omits it
+// (reference §3.13), and then it is OriginalAmount - ExecutedAmount.
 type Order struct {
 	OrderID, ClientOrderID, Symbol, Exchange, Side string
 	Type                                           string // as on the wire: "exchange limit", "exchange stop limit"
@@ -50,26 +51,26 @@ type HistoryQuery struct {
 
 // wireOrder is the order object of new, cancel, status, orders and history.
 type wireOrder struct {
-	OrderID           wireID      `json:"order_id"`
-	ID                wireID      `json:"id"`
-	ClientOrderID     wireID      `json:"client_order_id"`
-	Symbol            string      `json:"symbol"`
-	Exchange          string      `json:"exchange"`
-	Side              string      `json:"side"`
-	Type              string      `json:"type"`
-	Price             wireDecimal `json:"price"`
-	StopPrice         wireDecimal `json:"stop_price"`
-	OriginalAmount    wireDecimal `json:"original_amount"`
-	ExecutedAmount    wireDecimal `json:"executed_amount"`
-	RemainingAmount   wireDecimal `json:"remaining_amount"`
-	AvgExecutionPrice wireDecimal `json:"avg_execution_price"`
-	Options           []string    `json:"options"`
-	IsLive            bool        `json:"is_live"`
-	IsCancelled       bool        `json:"is_cancelled"`
-	IsHidden          bool        `json:"is_hidden"`
-	Reason            string      `json:"reason"`
-	TimestampMS       wireInt     `json:"timestampms"`
-	Timestamp         wireInt     `json:"timestamp"`
+	OrderID           wireID       `json:"order_id"`
+	ID                wireID       `json:"id"`
+	ClientOrderID     wireID       `json:"client_order_id"`
+	Symbol            string       `json:"symbol"`
+	Exchange          string       `json:"exchange"`
+	Side              string       `json:"side"`
+	Type              string       `json:"type"`
+	Price             wireDecimal  `json:"price"`
+	StopPrice         wireDecimal  `json:"stop_price"`
+	OriginalAmount    wireDecimal  `json:"original_amount"`
+	ExecutedAmount    wireDecimal  `json:"executed_amount"`
+	RemainingAmount   *wireDecimal `json:"remaining_amount"`
+	AvgExecutionPrice wireDecimal  `json:"avg_execution_price"`
+	Options           []string     `json:"options"`
+	IsLive            bool         `json:"is_live"`
+	IsCancelled       bool         `json:"is_cancelled"`
+	IsHidden          bool         `json:"is_hidden"`
+	Reason            string       `json:"reason"`
+	TimestampMS       wireInt      `json:"timestampms"`
+	Timestamp         wireInt      `json:"timestamp"`
 }
 
 func (w wireOrder) order() Order {
@@ -78,12 +79,17 @@ func (w wireOrder) order() Order {
 		Symbol: w.Symbol, Exchange: w.Exchange, Side: w.Side, Type: w.Type,
 		Price: w.Price.Decimal, StopPrice: w.StopPrice.Decimal,
 		OriginalAmount: w.OriginalAmount.Decimal, ExecutedAmount: w.ExecutedAmount.Decimal,
-		RemainingAmount: w.RemainingAmount.Decimal, AvgExecutionPrice: w.AvgExecutionPrice.Decimal,
-		Options: w.Options, IsLive: w.IsLive, IsCancelled: w.IsCancelled, IsHidden: w.IsHidden,
+		AvgExecutionPrice: w.AvgExecutionPrice.Decimal,
+		Options:           w.Options, IsLive: w.IsLive, IsCancelled: w.IsCancelled, IsHidden: w.IsHidden,
 		Reason: w.Reason, TimestampMS: int64(w.TimestampMS),
 	}
 	if o.OrderID == "" {
 		o.OrderID = string(w.ID)
+	}
+	if w.RemainingAmount != nil {
+		o.RemainingAmount = w.RemainingAmount.Decimal
+	} else if left := o.OriginalAmount.Sub(o.ExecutedAmount); left.IsPositive() {
+		o.RemainingAmount = left
 	}
 	if o.TimestampMS == 0 {
 		o.TimestampMS = int64(w.Timestamp) * 1000
@@ -290,19 +296,28 @@ var ErrHistoryTruncated = errors.New("order history is longer than orderform rea
 // forward by timestamp as Gemini documents: each page asks for orders after
 // the newest timestampms seen so far, inclusive, and orders are de-duplicated
 // by order id, so orders sharing a millisecond are not lost whichever way
-// Gemini compares. It stops at a short page, a page with nothing new, or
-// maxHistoryPages.
+// Gemini compares. It stops at a short page or maxHistoryPages.
+//
+// The walk is only sound if a request with a timestamp answers the oldest
+// orders after it; the reference (§3.12) marks that AMBIGUOUS, and a Gemini
+// that answers the newest ones instead would end the walk after one page
+// with the older orders silently missing. So when the first page is full,
+// one more request for the single order after since tells the two apart:
+// it is the oldest order (the walk is sound) or the newest (it is not, and
+// ErrHistoryTruncated is returned). A full page that adds nothing (more
+// than a page of orders in one millisecond) is ErrHistoryTruncated too.
 func (c *Client) AllOrdersHistory(ctx context.Context, symbol string, since int64) ([]Order, error) {
 	seen := map[string]bool{}
 	var all []Order
 	cursor := since
-	for range maxHistoryPages {
-		page, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: symbol, Since: cursor, Limit: maxHistoryLimit})
+	truncated := fmt.Errorf("read order history of %s: %w", symbol, ErrHistoryTruncated)
+	for page := range maxHistoryPages {
+		got, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: symbol, Since: cursor, Limit: maxHistoryLimit})
 		if err != nil {
 			return sortNewestFirst(all), err
 		}
 		added := 0
-		for _, o := range page {
+		for _, o := range got {
 			if seen[o.OrderID] {
 				continue
 			}
@@ -311,11 +326,36 @@ func (c *Client) AllOrdersHistory(ctx context.Context, symbol string, since int6
 			added++
 			cursor = max(cursor, o.TimestampMS)
 		}
-		if len(page) < maxHistoryLimit || added == 0 {
+		switch {
+		case len(got) < maxHistoryLimit:
 			return sortNewestFirst(all), nil
+		case added == 0:
+			return sortNewestFirst(all), truncated
+		case page == 0:
+			if err := c.historyPagesForward(ctx, symbol, since, got); err != nil {
+				return sortNewestFirst(all), err
+			}
 		}
 	}
-	return sortNewestFirst(all), fmt.Errorf("read order history of %s: %w", symbol, ErrHistoryTruncated)
+	return sortNewestFirst(all), truncated
+}
+
+// historyPagesForward checks, after a full first page, that Gemini answers a
+// history request with a timestamp with the oldest orders after it: the one
+// order it gives for since must be the oldest of that first page.
+func (c *Client) historyPagesForward(ctx context.Context, symbol string, since int64, first []Order) error {
+	oldest, newest := first[0].TimestampMS, first[0].TimestampMS
+	for _, o := range first {
+		oldest, newest = min(oldest, o.TimestampMS), max(newest, o.TimestampMS)
+	}
+	probe, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: symbol, Since: since, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if oldest == newest || len(probe) != 1 || probe[0].TimestampMS != oldest {
+		return fmt.Errorf("read order history of %s: Gemini does not page it oldest first: %w", symbol, ErrHistoryTruncated)
+	}
+	return nil
 }
 
 func sortNewestFirst(os []Order) []Order {

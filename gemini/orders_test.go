@@ -79,8 +79,10 @@ func TestOrderDecoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := w2.order()
+	// remaining_amount is absent, as in Gemini's stop-limit example: it is
+	// what is left of the original amount, not zero.
 	if o.OrderID != "12345678901234567890" || o.TimestampMS != 1547220404000 || !o.StopPrice.Equal(d("10000")) ||
-		o.Price.String() != "10500.5" || !o.RemainingAmount.IsZero() {
+		o.Price.String() != "10500.5" || !o.RemainingAmount.Equal(d("0.1")) {
 		t.Errorf("order = %+v", o)
 	}
 }
@@ -280,8 +282,8 @@ func TestAllOrdersHistory(t *testing.T) {
 			t.Errorf("not newest first at %d", i)
 		}
 	}
-	if n := c.Stats()["/v1/orders/history"]; n != 3 {
-		t.Errorf("%d pages for 1200 orders, want 3", n)
+	if n := c.Stats()["/v1/orders/history"]; n != 4 {
+		t.Errorf("%d requests for 1200 orders, want 3 pages and the one-order check of the paging direction", n)
 	}
 	if f.payloads[0]["timestamp"] != json.Number("0") || f.payloads[0]["symbol"] != "btcusd" {
 		t.Errorf("first page payload %v", f.payloads[0])
@@ -298,8 +300,8 @@ func TestAllOrdersHistoryIsBounded(t *testing.T) {
 	if !errors.Is(err, ErrHistoryTruncated) {
 		t.Fatalf("err = %v, want ErrHistoryTruncated", err)
 	}
-	if n := c.Stats()["/v1/orders/history"]; n != maxHistoryPages {
-		t.Errorf("read %d pages, want %d", n, maxHistoryPages)
+	if n := c.Stats()["/v1/orders/history"]; n != maxHistoryPages+1 {
+		t.Errorf("read %d pages, want %d and the paging-direction check", n, maxHistoryPages)
 	}
 	if len(got) < maxHistoryLimit*(maxHistoryPages-1) {
 		t.Errorf("returned %d orders with the truncation error", len(got))
@@ -332,5 +334,95 @@ func TestNewOrderRefusedLocally(t *testing.T) {
 	}
 	if _, err := c.OrdersHistory(context.Background(), HistoryQuery{Limit: 501}); err == nil {
 		t.Error("history limit 501 accepted")
+	}
+}
+
+// newestFirstHistoryServer is the other reading of Gemini's history
+// endpoint (reference §3.12, AMBIGUOUS): with a timestamp it answers the
+// newest limit orders at or after it, not the oldest.
+func newestFirstHistoryServer(t *testing.T, stamps []int64) *fake {
+	return newFake(t, func(w http.ResponseWriter, r *http.Request, p map[string]any) {
+		since, _ := p["timestamp"].(json.Number).Int64()
+		limit, _ := p["limit_orders"].(json.Number).Int64()
+		var page []int
+		for i, ts := range stamps {
+			if ts >= since {
+				page = append(page, i)
+			}
+		}
+		if int64(len(page)) > limit {
+			page = page[int64(len(page))-limit:]
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(page)))
+		var b strings.Builder
+		b.WriteString("[")
+		for k, i := range page {
+			if k > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"order_id":"%d","symbol":"btcusd","timestampms":%d,"timestamp":"%d","is_live":false,"trades":[]}`, 1e18+int64(i), stamps[i], stamps[i]/1000)
+		}
+		b.WriteString("]")
+		replyJSON(w, 200, b.String())
+	})
+}
+
+// A Gemini that answers the newest orders after a timestamp cannot be
+// walked forward: the history must not come back short without an error,
+// or a plan would take a filled order for one never placed.
+func TestAllOrdersHistoryNewestFirstIsNotSilentlyShort(t *testing.T) {
+	var stamps []int64
+	for i := range 1200 {
+		stamps = append(stamps, 1700000000000+int64(i))
+	}
+	c, _ := testClient(t, newestFirstHistoryServer(t, stamps), nil)
+	got, err := c.AllOrdersHistory(context.Background(), "btcusd", 0)
+	if !errors.Is(err, ErrHistoryTruncated) {
+		t.Fatalf("read %d of %d orders with err = %v, want ErrHistoryTruncated", len(got), len(stamps), err)
+	}
+	// Fewer than a page still reads in full, whichever way Gemini pages.
+	c, _ = testClient(t, newestFirstHistoryServer(t, stamps[:499]), nil)
+	if got, err := c.AllOrdersHistory(context.Background(), "btcusd", 0); err != nil || len(got) != 499 {
+		t.Errorf("read %d orders, err %v; want 499", len(got), err)
+	}
+}
+
+// Exactly one full page, paged oldest first, is complete; more than a page
+// in one millisecond cannot be walked past and says so.
+func TestAllOrdersHistoryEdges(t *testing.T) {
+	var stamps []int64
+	for i := range maxHistoryLimit {
+		stamps = append(stamps, 1700000000000+int64(i))
+	}
+	c, _ := testClient(t, historyServer(t, stamps), nil)
+	if got, err := c.AllOrdersHistory(context.Background(), "btcusd", 0); err != nil || len(got) != maxHistoryLimit {
+		t.Errorf("read %d orders, err %v; want %d", len(got), err, maxHistoryLimit)
+	}
+	same := make([]int64, maxHistoryLimit+10)
+	for i := range same {
+		same[i] = 1700000000000
+	}
+	c, _ = testClient(t, historyServer(t, same), nil)
+	if _, err := c.AllOrdersHistory(context.Background(), "btcusd", 0); !errors.Is(err, ErrHistoryTruncated) {
+		t.Errorf("err = %v, want ErrHistoryTruncated", err)
+	}
+}
+
+// remaining_amount, when Gemini sends a value, is taken as sent; absent or
+// null, it is what is left of the original amount.
+func TestRemainingAmount(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"original_amount":"0.5","executed_amount":"0.2","remaining_amount":"0"}`:  "0",
+		`{"original_amount":"0.5","executed_amount":"0.2"}`:                         "0.3",
+		`{"original_amount":"0.5","executed_amount":"0.2","remaining_amount":null}`: "0.3",
+		`{"original_amount":"0.5","executed_amount":"0.5"}`:                         "0",
+	} {
+		var w wireOrder
+		if err := json.Unmarshal([]byte(body), &w); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.order().RemainingAmount; !got.Equal(decimal.RequireFromString(want)) {
+			t.Errorf("%s: RemainingAmount = %s, want %s", body, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,5 +119,50 @@ func TestWithClient(t *testing.T) {
 	_, err = c.NewOrder(ctx, gemini.NewOrder{Symbol: "btcusd", Side: "buy", Type: gemini.TypeLimit, Amount: dec("0.001"), Price: dec("60000.00")})
 	if !errors.As(err, &apiErr) || apiErr.Status != 503 {
 		t.Errorf("order/new under a 503 fault: %v (never retried blindly)", err)
+	}
+}
+
+// The simulator pages history the way the client's walk needs, and the
+// client's check of the paging direction agrees: more than a page of
+// closed orders reads in full, without ErrHistoryTruncated.
+func TestWithClientLongHistory(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	clock := time.Unix(1700000000, 0)
+	s, err := sim.New(sim.Options{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Millisecond)
+		return clock
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, stop, err := sim.Serve(ctx, s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	c, err := gemini.New(gemini.Config{
+		BaseURL: url, APIKey: sim.LocalKey, APISecret: sim.LocalSecret, PrivateRate: -1, PublicRate: -1,
+		Sleep: func(context.Context, time.Duration) error { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 520
+	for i := range n {
+		o, err := c.NewOrder(ctx, gemini.NewOrder{Symbol: "btcusd", Side: "buy", Type: gemini.TypeLimit,
+			Amount: decimal.RequireFromString("0.001"), Price: decimal.NewFromInt(int64(50000 + i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CancelOrder(ctx, o.OrderID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := c.AllOrdersHistory(ctx, "btcusd", 0)
+	if err != nil || len(got) != n {
+		t.Fatalf("read %d of %d closed orders, err %v", len(got), n, err)
 	}
 }
