@@ -125,7 +125,18 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 	for _, o := range live {
 		lo = append(lo, liveFromGemini(o))
 	}
-	if err := s.Check(time.Now(), conn.target, plan.Fingerprint(lo, s.Target.Namespace)); err != nil {
+	fp := plan.Fingerprint(lo, s.Target.Namespace)
+	if creates := plan.Creates(s.Plan); len(creates) > 0 {
+		// An order the plan creates may have been placed since, and have
+		// filled: the live orders would not show it, its history does.
+		hist, err := readHistory(e.ctx, conn, creates)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		fp += plan.HistoryFingerprint(s.Plan, hist)
+	}
+	if err := s.Check(time.Now(), conn.target, fp); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
 		return exitError
 	}

@@ -25,11 +25,14 @@ type planOptions struct {
 
 // planRun is a computed plan with what it was computed from.
 type planRun struct {
-	cfg   *spec.Config
-	conn  *connection
-	plan  *plan.Plan
-	live  []plan.LiveOrder
-	diags hcl.Diagnostics
+	cfg  *spec.Config
+	conn *connection
+	plan *plan.Plan
+	live []plan.LiveOrder
+	// history is the newest closed order of desired orders that are not
+	// live, by client order id, as read for the plan.
+	history map[string]plan.LiveOrder
+	diags   hcl.Diagnostics
 }
 
 func (r *planRun) close() {
@@ -129,6 +132,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			return nil
 		}
 		in.History = hist
+		run.history = hist
 	}
 	p, d := plan.Compute(in)
 	// The guards that compare prices with the market need the tickers of
@@ -375,7 +379,7 @@ func savePlan(path string, r *planRun, expiry time.Duration) error {
 		ExpiresAt:       now.Add(expiry),
 		Target:          r.plan.Target,
 		ConfigDigest:    r.cfg.Digest(),
-		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace),
+		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace) + plan.HistoryFingerprint(r.plan, r.history),
 		Plan:            r.plan,
 	}
 	return plan.Save(path, s)

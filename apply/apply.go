@@ -180,7 +180,11 @@ func Apply(ctx context.Context, ex Exchange, p *plan.Plan, opts Options) *Report
 		if j.res.Status != statusPending && j.res.Status != statusCancelledForReplace {
 			continue
 		}
-		if id := stuck[j.a.After.ClientOrderID]; id != "" && !r.stopped() {
+		id := stuck[j.a.After.ClientOrderID]
+		if id == "" && j.a.Address != "" {
+			id = stuck[addressKey(j.a.Address)]
+		}
+		if id != "" && !r.stopped() {
 			r.blocked(j, id)
 			continue
 		}

@@ -69,7 +69,9 @@ func (r *runner) sort(actions []plan.Action) (jobs, cancels, places []*job) {
 }
 
 // stillLive maps the client order ids of orders whose cancel did not succeed
-// (a duplicate, or another action's) to their order ids.
+// (a duplicate, or another action's) to their order ids, and the addresses
+// of such cancels (keyed by addressKey) too: a duplicate found through a
+// moved block has the old address's client id, not the one placed.
 func stillLive(cancels []*job) map[string]string {
 	m := map[string]string{}
 	for _, j := range cancels {
@@ -77,11 +79,17 @@ func stillLive(cancels []*job) map[string]string {
 		switch {
 		case j.res.Status == StatusFailed, j.res.Status == StatusUnknown, j.res.Status == StatusSkipped && !filled:
 			m[j.a.Before.ClientOrderID] = j.a.Before.OrderID
+			if j.a.Address != "" {
+				m[addressKey(j.a.Address)] = j.a.Before.OrderID
+			}
 		}
 	}
 	delete(m, "")
 	return m
 }
+
+// addressKey keys an address in stillLive's map apart from client ids.
+func addressKey(addr string) string { return "\x00" + addr }
 
 // blocked skips a placement because an order with its client order id may
 // still be live: placing would make two.

@@ -286,3 +286,44 @@ func ConfigDigest(files map[string][]byte, vars map[string]string) string {
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// Creates returns, by client order id, the symbols of the orders the plan
+// places afresh (creates: no live order stands for them). Their placement
+// leaves no trace among the live orders once it has filled or been
+// cancelled, so a saved plan also fingerprints their history.
+func Creates(p *Plan) map[string]string {
+	out := map[string]string{}
+	for i := range p.Actions {
+		if a := &p.Actions[i]; a.Kind == Create && a.After != nil {
+			out[a.After.ClientOrderID] = a.After.Symbol
+		}
+	}
+	return out
+}
+
+// HistoryFingerprint digests, for each order the plan creates, the newest
+// closed order with its client order id (history, as read for the plan), so
+// that a saved plan whose create was placed since (and then filled or was
+// cancelled) is stale although the live orders look the same. It is empty
+// when the plan creates nothing.
+func HistoryFingerprint(p *Plan, history map[string]LiveOrder) string {
+	creates := Creates(p)
+	if len(creates) == 0 {
+		return ""
+	}
+	ids := make([]string, 0, len(creates))
+	for id := range creates {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	h := sha256.New()
+	fmt.Fprintf(h, "orderform history v1\n")
+	for _, id := range ids {
+		last := "none"
+		if o, ok := history[id]; ok {
+			last = o.OrderID
+		}
+		fmt.Fprintf(h, "%s\x00%s\n", id, last)
+	}
+	return "+history:sha256:" + hex.EncodeToString(h.Sum(nil))
+}
