@@ -222,6 +222,34 @@ func TestAmbiguousCreateIgnoresOldHistory(t *testing.T) {
 	}
 }
 
+// An on_fill = "replace" refill placed seconds after the last fill: the
+// placement's answer is lost and it never landed. The lookup finds only the
+// filled order the plan saw (its Prior), which is history, not the new
+// order: apply places again rather than reporting the old fill as adopted.
+func TestAmbiguousRefillIgnoresThePriorFill(t *testing.T) {
+	f := newFake()
+	old := f.seed(order("order.a"))
+	f.fill(old.OrderID, "")
+	prior, _ := f.Lookup(context.Background(), old.ClientOrderID)
+	f.advance(5 * time.Second) // well within apply's clock-skew allowance
+	f.onPlace = func(n int, o plan.Order) fault {
+		if n == 1 {
+			return fault{drop: true, err: errTimeout}
+		}
+		return fault{}
+	}
+	a := create("order.a")
+	a.Prior = &prior[0]
+	rep := run(context.Background(), f, []plan.Action{a}, testOptions(f))
+	mustOK(t, rep)
+	if res := only(t, rep); res.Status != apply.StatusPlaced || res.OrderID == old.OrderID {
+		t.Errorf("result %+v, want a new order placed", res)
+	}
+	if n := f.count("place", "of:test:a"); n != 2 {
+		t.Errorf("placed %d times, want 2 (the first never landed)", n)
+	}
+}
+
 func TestRecentlyFilledSameIDIsNotPlacedAgain(t *testing.T) {
 	// The answer is lost and the order fills at once: the lookup finds it
 	// filled, and it is adopted rather than placed a second time.

@@ -68,7 +68,7 @@ func (r *runner) placeStep(j *job) {
 			r.oldGone(res)
 			return
 		}
-		if lo := r.landed(orders, j.a.Before, first); lo != nil {
+		if lo := r.landed(orders, j.a.Before, j.a.Prior, first); lo != nil {
 			r.placed(res, *lo, true)
 			return
 		}
@@ -136,13 +136,16 @@ func nextForCancelReason(reason string) string {
 // landed picks, from the orders with the client order id, the one an
 // ambiguous placement made: the oldest live one, else the newest closed one
 // submitted after first (less ClockSkew). The order the replace cancelled
-// is not a candidate, nor are older closed ones (the address's history).
-func (r *runner) landed(orders []plan.LiveOrder, before *plan.LiveOrder, first time.Time) *plan.LiveOrder {
+// is not a candidate, nor are older closed ones (the address's history):
+// prior, the last closed order the plan saw, and anything submitted before
+// it are history for certain.
+func (r *runner) landed(orders []plan.LiveOrder, before, prior *plan.LiveOrder, first time.Time) *plan.LiveOrder {
 	cutoff := first.Add(-r.opts.ClockSkew).UnixMilli()
 	var pick *plan.LiveOrder
 	for _, lo := range orders {
 		switch {
 		case before != nil && lo.OrderID == before.OrderID:
+		case prior != nil && (lo.OrderID == prior.OrderID || (!lo.IsLive && lo.TimestampMS != 0 && lo.TimestampMS <= prior.TimestampMS)):
 		case lo.IsLive:
 			if pick == nil || !pick.IsLive || older(lo, *pick) {
 				pick = &lo

@@ -201,6 +201,7 @@ func (c *computer) reconcileClosed(d *Order, forced bool) {
 		c.add(create)
 		return
 	}
+	create.Prior = c.copyLive(&h)
 	switch {
 	case h.IsLive:
 		c.errorAt(d, "Order changed while planning",

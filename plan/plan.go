@@ -73,9 +73,13 @@ type Action struct {
 	Address       string // empty for a cancel of a managed order whose address is no longer known
 	ClientOrderID string
 	Before        *LiveOrder // the live order cancelled or kept; nil for a plain create
-	After         *Order     // the desired order; nil for a plain cancel
-	Reasons       []string   // "price 64000 -> 64250", "not in configuration", "duplicate"
-	Changed       []string   // attribute names that force replacement
+	// Prior is, for a create, the newest closed order under this address
+	// that the plan saw (a fill, or a cancel outside orderform): apply never
+	// takes it, or anything older, for the order it is placing.
+	Prior   *LiveOrder
+	After   *Order   // the desired order; nil for a plain cancel
+	Reasons []string // "price 64000 -> 64250", "not in configuration", "duplicate"
+	Changed []string // attribute names that force replacement
 	// Notes explain what is not a change: partial-fill progress, a fill
 	// with on_fill = "done", a move that kept the live order.
 	Notes     []string

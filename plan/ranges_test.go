@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -35,5 +36,41 @@ func TestDiagnosticsPointAtTheAttribute(t *testing.T) {
 				t.Errorf("subject (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A create after a fill or an outside cancel carries the closed order the
+// plan saw as its Prior, through a saved plan too, so that apply never takes
+// that order for the one it places.
+func TestCreateCarriesItsPriorOrder(t *testing.T) {
+	d := buy("order.a", "0.001", "1000", func(o *Order) { o.OnFill = "replace" })
+	filled := with(live(d, "77", "0.001"), func(l *LiveOrder) { l.IsLive = false })
+	in := input([]Order{d})
+	in.History = map[string]LiveOrder{d.ClientOrderID: filled}
+	p, diags := Compute(in)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var got *LiveOrder
+	for _, a := range p.Actions {
+		if a.Kind == Create {
+			got = a.Prior
+		}
+	}
+	if got == nil || got.OrderID != "77" {
+		t.Fatalf("create's prior = %+v, want order 77", got)
+	}
+	path := t.TempDir() + "/p.plan"
+	if err := Save(path, NewSaved(p, "digest", "fp", t0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p.Actions, s.Plan.Actions, cmpopts.EquateEmpty(), cmp.FilterPath(func(p cmp.Path) bool {
+		return p.Last().String() == ".Range" || p.Last().String() == ".Ranges"
+	}, cmp.Ignore())); diff != "" {
+		t.Errorf("actions after a save and load (-want +got):\n%s", diff)
 	}
 }

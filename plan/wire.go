@@ -30,6 +30,7 @@ type wireAction struct {
 	Notes         []string   `json:"notes,omitempty"`
 	MovedFrom     string     `json:"moved_from,omitempty"`
 	Before        *wireLive  `json:"before,omitempty"`
+	Prior         *wireLive  `json:"prior,omitempty"`
 	After         *wireOrder `json:"after,omitempty"`
 }
 
@@ -104,6 +105,22 @@ func (w *wireRange) toRange() hcl.Range {
 		End:   hcl.Pos{Line: w.End.Line, Column: w.End.Column, Byte: w.End.Byte}}
 }
 
+func toWireLive(l *LiveOrder) *wireLive {
+	if l == nil {
+		return nil
+	}
+	return &wireLive{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
+		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, nonNil(l.Options), l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
+}
+
+func fromWireLive(l *wireLive) *LiveOrder {
+	if l == nil {
+		return nil
+	}
+	return &LiveOrder{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
+		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, l.Options, l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
+}
+
 func toWirePlan(p *Plan) wirePlan {
 	w := wirePlan{Target: p.Target, Destroy: p.Destroy, Targets: p.Targets, Unmanaged: p.Unmanaged, Foreign: p.Foreign,
 		Actions: make([]wireAction, len(p.Actions)), Budget: make([]wireBudget, len(p.Budget))}
@@ -111,10 +128,7 @@ func toWirePlan(p *Plan) wirePlan {
 		a := &p.Actions[i]
 		wa := wireAction{Kind: a.Kind, Address: a.Address, ClientOrderID: a.ClientOrderID, Why: a.Why,
 			Reasons: a.Reasons, Changed: a.Changed, Notes: a.Notes, MovedFrom: a.MovedFrom}
-		if l := a.Before; l != nil {
-			wa.Before = &wireLive{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
-				l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, nonNil(l.Options), l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
-		}
+		wa.Before, wa.Prior = toWireLive(a.Before), toWireLive(a.Prior)
 		if o := a.After; o != nil {
 			wa.After = &wireOrder{o.Address, o.ClientOrderID, o.Symbol, o.Side, o.Type, o.Amount, o.Price, o.StopPrice,
 				nonNil(o.Options), o.RepriceTolerance, o.OnFill, o.PreventCancel, o.Sensitive, toWireRange(o.Range)}
@@ -137,10 +151,7 @@ func fromWirePlan(w *wirePlan) (*Plan, error) {
 		}
 		a := Action{Kind: wa.Kind, Address: wa.Address, ClientOrderID: wa.ClientOrderID, Why: wa.Why,
 			Reasons: wa.Reasons, Changed: wa.Changed, Notes: wa.Notes, MovedFrom: wa.MovedFrom}
-		if l := wa.Before; l != nil {
-			a.Before = &LiveOrder{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
-				l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, l.Options, l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
-		}
+		a.Before, a.Prior = fromWireLive(wa.Before), fromWireLive(wa.Prior)
 		if o := wa.After; o != nil {
 			a.After = &Order{Address: o.Address, ClientOrderID: o.ClientOrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
 				Amount: o.Amount, Price: o.Price, StopPrice: o.StopPrice, Options: o.Options, RepriceTolerance: o.RepriceTolerance,
