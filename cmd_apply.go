@@ -13,15 +13,14 @@ import (
 func cmdApply(e *cliEnv, args []string) int {
 	fs := newFlagSet("apply", "[DIR | PLANFILE]", "Plan and carry out the cancels and placements that make the live book match the configuration in DIR,\nor carry out exactly the actions of a plan saved with `orderform plan -out=PLANFILE`.", e.stderr)
 	var (
-		vf                varFlags
-		targets, replaces stringList
-		autoApprove       = fs.Bool("auto-approve", false, "skip the confirmation prompt")
-		jsonOut           = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
-		noColor           = fs.Bool("no-color", false, "disable color")
+		vf          varFlags
+		sel         selection
+		autoApprove = fs.Bool("auto-approve", false, "skip the confirmation prompt")
+		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
+		noColor     = fs.Bool("no-color", false, "disable color")
 	)
 	vf.register(fs)
-	fs.Var(&targets, "target", "limit the plan to `ADDR` (repeatable)")
-	fs.Var(&replaces, "replace", "cancel and place `ADDR` again although nothing changed (repeatable)")
+	sel.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -31,14 +30,14 @@ func cmdApply(e *cliEnv, args []string) int {
 		return exitError
 	}
 	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
-		if len(vf.args) > 0 || len(targets) > 0 || len(replaces) > 0 {
+		if len(vf.args) > 0 || len(sel.targets) > 0 || len(sel.replaces) > 0 {
 			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 			return exitError
 		}
 		return applySaved(e, arg, *jsonOut, *noColor)
 	}
 	return applyDir(e, applyRequest{
-		opts:        planOptions{dir: arg, vars: vf.args, targets: targets, replaces: replaces},
+		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces},
 		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
 		title:  "Do you want to apply these changes?",
 		detail: "orderform will carry out the actions described above.",

@@ -299,18 +299,17 @@ func configFiles(cfg *spec.Config) map[string]*hcl.File {
 func cmdPlan(e *cliEnv, args []string) int {
 	fs := newFlagSet("plan", "[DIR]", "Show the cancels and placements that would make the live book match the configuration in DIR (default \".\").", e.stderr)
 	var (
-		vf                varFlags
-		targets, replaces stringList
-		out               = fs.String("out", "", "save the plan to `FILE`, for `orderform apply FILE`")
-		expiry            = fs.Duration("out-expiry", 15*time.Minute, "how long a saved plan stays valid")
-		jsonOut           = fs.Bool("json", false, "print the plan as one JSON document (docs/json-format.md)")
-		detailed          = fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 1 on error, 2 when there are changes")
-		noColor           = fs.Bool("no-color", false, "disable color")
-		destroy           = fs.Bool("destroy", false, "plan to cancel every order of the namespace")
+		vf       varFlags
+		sel      selection
+		out      = fs.String("out", "", "save the plan to `FILE`, for `orderform apply FILE`")
+		expiry   = fs.Duration("out-expiry", 15*time.Minute, "how long a saved plan stays valid")
+		jsonOut  = fs.Bool("json", false, "print the plan as one JSON document (docs/json-format.md)")
+		detailed = fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 1 on error, 2 when there are changes")
+		noColor  = fs.Bool("no-color", false, "disable color")
+		destroy  = fs.Bool("destroy", false, "plan to cancel every order of the namespace")
 	)
 	vf.register(fs)
-	fs.Var(&targets, "target", "limit the plan to `ADDR` (repeatable)")
-	fs.Var(&replaces, "replace", "cancel and place `ADDR` again although nothing changed (repeatable)")
+	sel.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -331,7 +330,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 		return exitError
 	}
 	color := useColor(e, *noColor || *jsonOut, e.stdout)
-	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: targets, replaces: replaces, destroy: *destroy}, color)
+	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: *destroy}, color)
 	if r == nil {
 		return exitError
 	}

@@ -33,6 +33,14 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 	})
 }
 
+// selection is -target and -replace, as plan and apply take them.
+type selection struct{ targets, replaces stringList }
+
+func (s *selection) register(fs *flag.FlagSet) {
+	fs.Var(&s.targets, "target", "limit the plan to `ADDR` (repeatable)")
+	fs.Var(&s.replaces, "replace", "cancel and place `ADDR` again although nothing changed (repeatable)")
+}
+
 // newFlagSet makes a flag set whose usage names the command and its
 // arguments and writes to w.
 func newFlagSet(name, argsUsage, summary string, w io.Writer) *flag.FlagSet {
