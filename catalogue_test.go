@@ -144,6 +144,7 @@ func catalogue() []catalogueCase {
 		{name: "var of the wrong type", files: catOne(catOrder(`amount = var.size`) + "variable \"size\" {\n  type = number\n}\n"), args: []string{"plan", "-var", "size=abc", "DIR"}, want: `(?i)(number|size)`},
 		{name: "var NaN for a number", files: catOne(catOrder(`amount = var.size`) + "variable \"size\" {\n  type = number\n}\n"), args: []string{"plan", "-var", "size=NaN", "DIR"}, want: `(?i)(number|size)`},
 		{name: "environment var of the wrong type", files: catOne(catOrder(`amount = var.size`) + "variable \"size\" {\n  type = number\n}\n"), env: map[string]string{"ORDERFORM_VAR_size": "1e400"}, want: `(?i)(size|large)`},
+		{name: "history start that is not a date", files: catOne(catOrder()), env: map[string]string{"ORDERFORM_HISTORY_SINCE": "last tuesday"}, want: `ORDERFORM_HISTORY_SINCE=.*want a day such as`},
 		{name: "missing var file", files: catOne(catOrder()), args: []string{"plan", "-var-file", "nope.vars.hcl", "DIR"}, want: `(?i)nope\.vars\.hcl`},
 		{name: "unknown flag", files: catOne(catOrder()), args: []string{"plan", "-frobnicate", "DIR"}, want: `flag provided but not defined: -frobnicate`},
 		{name: "unknown command", args: []string{"plna"}, want: `unknown command "plna"`},

@@ -95,3 +95,23 @@ func TestRulesCache(t *testing.T) {
 		t.Error("a damaged cache served an entry")
 	}
 }
+
+func TestHistorySince(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"", 0, true},
+		{"2026-01-31", time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC).UnixMilli(), true},
+		{"2026-01-31T12:00:00Z", time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC).UnixMilli(), true},
+		{"2026-01-31T12:00:00+01:00", time.Date(2026, 1, 31, 11, 0, 0, 0, time.UTC).UnixMilli(), true},
+		{"31/01/2026", 0, false},
+		{"1700000000", 0, false},
+	} {
+		got, err := historySince(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("historySince(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -206,7 +207,10 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string) 
 	sort.Strings(symbols)
 	out := map[string]plan.LiveOrder{}
 	for _, sym := range symbols {
-		orders, err := conn.client.AllOrdersHistory(ctx, sym, 0)
+		orders, err := conn.client.AllOrdersHistory(ctx, sym, conn.historySince)
+		if errors.Is(err, gemini.ErrHistoryTruncated) {
+			return nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read the order history of %s: %w", sym, err)
 		}

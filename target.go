@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
@@ -19,12 +20,15 @@ import (
 
 // connection is an open line to the exchange a configuration targets.
 type connection struct {
-	target   plan.Target
-	client   *gemini.Client
-	baseURL  string // where requests go (for local, the in-process simulator)
-	debugW   io.Writer
-	cacheDir string // symbol rules and roles cache for this environment; "" = no cache
-	close    func() error
+	target  plan.Target
+	client  *gemini.Client
+	baseURL string // where requests go (for local, the in-process simulator)
+	// historySince is where history walks start (Unix ms; 0 = the
+	// account's beginning), from ORDERFORM_HISTORY_SINCE.
+	historySince int64
+	debugW       io.Writer
+	cacheDir     string // symbol rules and roles cache for this environment; "" = no cache
+	close        func() error
 }
 
 // localStatePath is where the built-in local exchange keeps its book.
@@ -92,6 +96,11 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 	}
 	key, secret := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET")
 	conn := &connection{close: func() error { return nil }}
+	since, err := historySince(e.getenv("ORDERFORM_HISTORY_SINCE"))
+	if err != nil {
+		return nil, err
+	}
+	conn.historySince = since
 	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
 	if ep.nonce == "time" {
 		target.Nonce = "time"
@@ -197,6 +206,22 @@ func cacheDir(e *cliEnv, t plan.Target, key string) string {
 	}
 	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
 	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
+}
+
+// historySince parses ORDERFORM_HISTORY_SINCE: a day (2026-01-31, UTC) or
+// an RFC 3339 time. No order a configuration placed is older than its first
+// apply, so history before it need not be read.
+func historySince(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.UnixMilli(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("ORDERFORM_HISTORY_SINCE=%q: want a day such as 2026-01-31 or an RFC 3339 time such as 2026-01-31T12:00:00Z", v)
 }
 
 // keyID names an API key in saved plans without revealing it: the first 12

@@ -284,12 +284,13 @@ func (c *Client) OrdersHistory(ctx context.Context, q HistoryQuery) ([]Order, er
 	return orders(w), nil
 }
 
-// maxHistoryPages bounds AllOrdersHistory: 20 full pages are 10,000 orders.
-const maxHistoryPages = 20
+// maxHistoryPages bounds AllOrdersHistory: 100 full pages are 50,000
+// orders, 20 s at the default private pace.
+const maxHistoryPages = 100
 
 // ErrHistoryTruncated is returned, wrapped and with the orders read so far,
 // when AllOrdersHistory stops at its page limit.
-var ErrHistoryTruncated = errors.New("order history is longer than orderform reads; narrow it with a later start")
+var ErrHistoryTruncated = errors.New("order history is longer than orderform reads in one walk; start it later")
 
 // AllOrdersHistory returns every closed order of symbol after since
 // (timestampms; 0 = from the start), newest first. It walks pages of 500
