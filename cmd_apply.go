@@ -115,6 +115,7 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 		return exitError
 	}
 	defer conn.close()
+	readAt := time.Now()
 	live, err := conn.client.ActiveOrders(e.ctx)
 	if err != nil {
 		reportReadError(e.stderr, err, conn, "DIR")
@@ -128,7 +129,7 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 	if creates := plan.Creates(s.Plan); len(creates) > 0 {
 		// An order the plan creates may have been placed since, and have
 		// filled: the live orders would not show it, its history does.
-		hist, err := readHistory(e.ctx, conn, creates)
+		hist, err := readHistory(e.ctx, conn, creates, lo, readAt)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError

@@ -125,7 +125,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			in.Desired = append(in.Desired, planOrder(o))
 		}
 		in.Guard = guardFrom(cfg.Guard)
-		hist, err := readHistory(e.ctx, conn, notLive(in.Desired, in.Moved, snap.live))
+		hist, err := readHistory(e.ctx, conn, notLive(in.Desired, in.Moved, snap.live), snap.live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			run.close()

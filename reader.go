@@ -194,8 +194,9 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 
 // readHistory tells "never placed" from "filled" from "cancelled outside
 // orderform" for desired orders that have no live order: one paged history
-// walk per symbol, never one call per order.
-func readHistory(ctx context.Context, conn *connection, want map[string]string) (map[string]plan.LiveOrder, error) {
+// walk per symbol, never one call per order, from where the last walk left
+// off (history_cache.go). live is the book as read at readAt.
+func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string]plan.LiveOrder, error) {
 	bySymbol := map[string]bool{}
 	for _, sym := range want {
 		bySymbol[sym] = true
@@ -207,7 +208,8 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string) 
 	sort.Strings(symbols)
 	out := map[string]plan.LiveOrder{}
 	for _, sym := range symbols {
-		orders, err := conn.client.AllOrdersHistory(ctx, sym, conn.historySince)
+		hc := loadHistoryCache(conn.cacheDir, sym, conn.historySince)
+		orders, err := conn.client.AllOrdersHistory(ctx, sym, hc.Cursor)
 		if errors.Is(err, gemini.ErrHistoryTruncated) {
 			return nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
 		}
@@ -215,12 +217,13 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string) 
 			return nil, fmt.Errorf("read the order history of %s: %w", sym, err)
 		}
 		for _, o := range orders {
-			if _, ok := want[o.ClientOrderID]; !ok || o.ClientOrderID == "" {
-				continue
-			}
-			lo := liveFromGemini(o)
-			if prev, ok := out[lo.ClientOrderID]; !ok || newer(lo, prev) {
-				out[lo.ClientOrderID] = lo
+			hc.add(liveFromGemini(o))
+		}
+		hc.advance(live, sym, readAt)
+		hc.save()
+		for coid, s := range want {
+			if o, ok := hc.Orders[coid]; ok && s == sym {
+				out[coid] = o
 			}
 		}
 	}

@@ -294,6 +294,9 @@ order "bid" {
 	var files []string
 	created := map[string]bool{filepath.Join(cfg, ".orderform"): true, cache: true, plans: false}
 	for _, dir := range []string{filepath.Join(cfg, ".orderform"), cache, filepath.Dir(planFile)} {
+		if _, err := os.Stat(dir); os.IsNotExist(err) && dir == cache {
+			continue // the local exchange keeps its cache in .orderform/cache
+		}
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err

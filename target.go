@@ -195,7 +195,14 @@ func rateFromEnv(e *cliEnv, name string) (float64, bool) {
 // cacheDir is the per-environment cache of symbol rules and key roles:
 // $ORDERFORM_CACHE_DIR or the user cache directory, then a directory named by
 // a hash of the base URL and key (never the key itself).
+//
+// The built-in local exchange keeps its cache beside its book, so that
+// deleting .orderform/ to start again forgets both: a history cache that
+// outlived its book would report fills that never happened.
 func cacheDir(e *cliEnv, t plan.Target, key string) string {
+	if state, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
+		return filepath.Join(filepath.Dir(state), "cache")
+	}
 	root := e.getenv("ORDERFORM_CACHE_DIR")
 	if root == "" {
 		d, err := os.UserCacheDir()

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"orderform/plan"
+)
+
+// The closed-order history of an old account is long, and a plan reads it
+// for every symbol with a declared order that is not live. Closed orders
+// never change, so what a walk found is kept per exchange and symbol, and
+// the next walk starts where it is safe to start. A walk made after the book
+// was read at readAt has seen every order placed before readAt that was
+// closed by then; an order placed before readAt that was still live is in
+// the book. So the next walk may start at readAt, but no later than
+//
+//   - just before the oldest order of orderform's that was live at readAt
+//     (it may close later, and the history lists orders by when they were
+//     placed), and
+//   - readAt less historyMargin, for clock skew and for an order placed by
+//     another process around readAt, live during the walk yet not in the
+//     book that was read.
+//
+// A lost or damaged cache only costs a full walk.
+var historyMargin = 10 * time.Minute
+
+type historyCache struct {
+	path    string
+	Version int                       `json:"version"`
+	Since   int64                     `json:"since"`  // ORDERFORM_HISTORY_SINCE it was built with
+	Cursor  int64                     `json:"cursor"` // Unix ms where the next walk starts
+	Orders  map[string]plan.LiveOrder `json:"orders"` // the newest closed order per of: client order id
+}
+
+var cacheableSymbol = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
+
+// loadHistoryCache returns the symbol's cache, or an empty one starting at
+// since when there is none, it is damaged, or it was built from another
+// start.
+func loadHistoryCache(dir, symbol string, since int64) *historyCache {
+	c := &historyCache{Version: 1, Since: since, Cursor: since, Orders: map[string]plan.LiveOrder{}}
+	if dir == "" || !cacheableSymbol.MatchString(symbol) {
+		return c
+	}
+	c.path = filepath.Join(dir, "history", symbol+".json")
+	b, err := os.ReadFile(c.path)
+	if err != nil {
+		return c
+	}
+	var disk historyCache
+	if json.Unmarshal(b, &disk) != nil || disk.Version != 1 || disk.Since != since || disk.Orders == nil || disk.Cursor < since {
+		return c
+	}
+	c.Cursor, c.Orders = disk.Cursor, disk.Orders
+	return c
+}
+
+// add records the closed orders of a walk.
+func (c *historyCache) add(o plan.LiveOrder) {
+	if o.IsLive || !strings.HasPrefix(o.ClientOrderID, "of:") {
+		return
+	}
+	if prev, ok := c.Orders[o.ClientOrderID]; !ok || newer(o, prev) {
+		c.Orders[o.ClientOrderID] = o
+	}
+}
+
+// advance moves the cursor after a walk, given the orders live when the
+// book was read at readAt.
+func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt time.Time) {
+	cursor := readAt.Add(-historyMargin).UnixMilli()
+	for _, l := range live {
+		// One millisecond earlier: whether a walk's start is inclusive is
+		// not documented, and this order must be in the next walk.
+		if l.Symbol == symbol && l.TimestampMS > 0 && strings.HasPrefix(l.ClientOrderID, "of:") {
+			cursor = min(cursor, l.TimestampMS-1)
+		}
+	}
+	c.Cursor = max(cursor, c.Since)
+}
+
+func (c *historyCache) save() {
+	if c.path == "" {
+		return
+	}
+	if b, err := json.Marshal(c); err == nil {
+		_ = writeFileAtomic(c.path, b) // only a cache
+	}
+}
