@@ -110,6 +110,12 @@ func TestSoak(t *testing.T) {
 		}
 	}()
 
+	// Let history walks start right at the last read (no safety margin), so
+	// that the soak exercises the cursor rules: nothing here places orders
+	// concurrently with a plan.
+	defer func(m time.Duration) { historyMargin = m }(historyMargin)
+	historyMargin = 0
+
 	h := newRelHarness(t, relOptions{
 		key: "account-soak", secret: "soak-secret",
 		sim: sim.Options{Keys: []sim.Key{{Key: soakOtherKey, Secret: soakOtherSecret}}},
@@ -170,6 +176,10 @@ func soakCounts(m map[string]int) string {
 // under faults, check; then apply cleanly, plan, check again.
 func (s *soak) round(r int) {
 	ctx := context.Background()
+	existed := map[string]bool{}
+	for _, o := range s.h.srv.Orders() {
+		existed[o.ID] = true
+	}
 	s.edit()
 	s.writeConfig()
 	s.moveMarket()
@@ -179,6 +189,7 @@ func (s *soak) round(r int) {
 	untouched := s.besideSnapshot()
 	s.faultyApply(r)
 	s.check("after the faulty apply", untouched)
+	s.checkNoRebuy("after the faulty apply", existed)
 	if len(s.stats.violations) > 0 {
 		return
 	}
@@ -195,6 +206,40 @@ func (s *soak) round(r int) {
 		return
 	}
 	s.check("after the clean apply", untouched)
+	s.checkNoRebuy("after the clean apply", existed)
+}
+
+// checkNoRebuy: an address whose last order filled in full, with
+// on_fill = "done", is never placed again (that would buy or sell twice).
+// existed holds the order ids from before this round; client order ids are
+// never reused across addresses, so an order is checked against the earlier
+// orders of its own id.
+func (s *soak) checkNoRebuy(when string, existed map[string]bool) {
+	done := map[string]bool{}
+	for _, o := range s.orders {
+		if o.onFill == "done" {
+			done[spec.ClientOrderID(soakNS, "order."+o.name)] = true
+		}
+	}
+	byCID := map[string][]sim.OrderView{}
+	for _, o := range s.h.srv.Orders() {
+		if done[o.ClientOrderID] {
+			byCID[o.ClientOrderID] = append(byCID[o.ClientOrderID], o)
+		}
+	}
+	for cid, list := range byCID {
+		sort.Slice(list, func(i, j int) bool {
+			a, b := list[i].ID, list[j].ID
+			return len(a) < len(b) || len(a) == len(b) && a < b
+		})
+		for j := 1; j < len(list); j++ {
+			prev, o := list[j-1], list[j]
+			if existed[o.ID] || prev.Live || prev.Cancelled || !prev.Executed.Equal(prev.Original) {
+				continue
+			}
+			s.violate("%s: %s (on_fill = \"done\") was placed again as order %s after order %s filled in full", when, cid, o.ID, prev.ID)
+		}
+	}
 }
 
 func (s *soak) violate(format string, args ...any) {
