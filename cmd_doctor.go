@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,7 +195,7 @@ func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *con
 func (d *doctor) keyError(err error, cfg *spec.Config, env string) {
 	var ae *gemini.APIError
 	reason := ""
-	if asAPIError(err, &ae) {
+	if errors.As(err, &ae) {
 		reason = ae.Reason
 	}
 	switch {

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"errors"
-	"io"
 	"strings"
 
 	"orderform/gemini"
 	"orderform/plan"
 	"orderform/spec"
 )
-
-func asAPIError(err error, target **gemini.APIError) bool { return errors.As(err, target) }
 
 // liveFromGemini translates the exchange's order into the plan's terms.
 func liveFromGemini(o gemini.Order) plan.LiveOrder {
@@ -81,7 +77,3 @@ func planOrder(o spec.Order) plan.Order {
 		Ranges:           o.Ranges,
 	}
 }
-
-func (c *connection) debug() bool { return c.debugW != nil }
-
-func debugOut(c *connection) io.Writer { return c.debugW }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"orderform/apply"
@@ -33,7 +34,7 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 	got, err := x.c.NewOrder(ctx, req)
 	if err != nil {
 		var ae *gemini.APIError
-		if asAPIError(err, &ae) && (ae.Reason == "InvalidPrice" || ae.Reason == "InvalidQuantity" || ae.Reason == "InvalidAmount") {
+		if errors.As(err, &ae) && (ae.Reason == "InvalidPrice" || ae.Reason == "InvalidQuantity" || ae.Reason == "InvalidAmount") {
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.cacheDir)
 		}

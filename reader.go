@@ -114,8 +114,8 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 	}
 	wg.Wait()
 	if fetched {
-		if err := cache.save(); err != nil && conn.debug() {
-			fmt.Fprintf(debugOut(conn), "cache: %v\n", err)
+		if err := cache.save(); err != nil && conn.debugW != nil {
+			fmt.Fprintf(conn.debugW, "cache: %v\n", err)
 		}
 	}
 	if len(errs) > 0 {
@@ -277,7 +277,7 @@ func checkRoles(ctx context.Context, conn *connection, now time.Time) error {
 
 func isUnknownSymbol(err error) bool {
 	var ae *gemini.APIError
-	if ok := asAPIError(err, &ae); ok {
+	if ok := errors.As(err, &ae); ok {
 		return ae.Reason == "InvalidSymbol" || (ae.Status == 404 && ae.Reason == "")
 	}
 	return false
