@@ -30,9 +30,25 @@ func checkNesting(filename string, src []byte, expr bool) hcl.Diagnostics {
 		lex = hclsyntax.LexExpression
 	}
 	toks, _ := lex(src, filename, hcl.InitialPos) // lexical errors are the parser's to report
+	if _, at := tokenNesting(toks, maxNesting); at != nil {
+		r := at.Range
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Expression nested too deeply",
+			Detail:   fmt.Sprintf("Expressions may nest at most %d levels deep (brackets, parentheses, braces, templates, chained conditionals and unary operators together).", maxNesting),
+			Subject:  &r,
+		}}
+	}
+	return nil
+}
+
+// tokenNesting returns the deepest nesting of toks, counted as checkNesting
+// describes, and the first token past limit (nil when none is).
+func tokenNesting(toks hclsyntax.Tokens, limit int) (most int, at *hclsyntax.Token) {
 	depth, grouping, unary, conds := 0, 0, 0, 0
 	var prev hclsyntax.TokenType
-	for _, t := range toks {
+	for i := range toks {
+		t := &toks[i]
 		switch t.Type {
 		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
 			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl,
@@ -61,17 +77,12 @@ func checkNesting(filename string, src []byte, expr bool) hcl.Diagnostics {
 			unary = 0
 		}
 		prev = t.Type
-		if depth+unary+conds > maxNesting {
-			r := t.Range
-			return hcl.Diagnostics{{
-				Severity: hcl.DiagError,
-				Summary:  "Expression nested too deeply",
-				Detail:   fmt.Sprintf("Expressions may nest at most %d levels deep (brackets, parentheses, braces, templates, chained conditionals and unary operators together).", maxNesting),
-				Subject:  &r,
-			}}
+		most = max(most, depth+unary+conds)
+		if most > limit {
+			return most, t
 		}
 	}
-	return nil
+	return most, nil
 }
 
 // parseConfigBounded is hclsyntax.ParseConfig behind checkNesting. The file

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,43 +11,10 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// tokenNesting is the largest depth+unary+conds checkNesting sees in src:
-// its loop, without the limit.
-func tokenNesting(src []byte) int {
+// lexedNesting is the largest nesting checkNesting sees in src.
+func lexedNesting(src []byte) int {
 	toks, _ := hclsyntax.LexConfig(src, "x.hcl", hcl.InitialPos)
-	depth, grouping, unary, conds, most := 0, 0, 0, 0, 0
-	var prev hclsyntax.TokenType
-	for _, t := range toks {
-		switch t.Type {
-		case hclsyntax.TokenOBrace, hclsyntax.TokenOBrack, hclsyntax.TokenOParen,
-			hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl,
-			hclsyntax.TokenOQuote, hclsyntax.TokenOHeredoc:
-			depth++
-			if t.Type == hclsyntax.TokenOBrack || t.Type == hclsyntax.TokenOParen {
-				grouping++
-			}
-		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen,
-			hclsyntax.TokenTemplateSeqEnd, hclsyntax.TokenCQuote, hclsyntax.TokenCHeredoc:
-			depth--
-			if t.Type == hclsyntax.TokenCBrack || t.Type == hclsyntax.TokenCParen {
-				grouping--
-			}
-		case hclsyntax.TokenQuestion:
-			conds++
-		case hclsyntax.TokenNewline:
-			if grouping <= 0 {
-				conds = 0
-			}
-		}
-		if (t.Type == hclsyntax.TokenMinus || t.Type == hclsyntax.TokenBang) &&
-			(prev == hclsyntax.TokenMinus || prev == hclsyntax.TokenBang) {
-			unary++
-		} else {
-			unary = 0
-		}
-		prev = t.Type
-		most = max(most, depth+unary+conds)
-	}
+	most, _ := tokenNesting(toks, math.MaxInt)
 	return most
 }
 
@@ -54,7 +22,7 @@ func tokenNesting(src []byte) int {
 // real lexer's count exceeds.
 func checkNestingBound(t *testing.T, src []byte) {
 	t.Helper()
-	want := tokenNesting(src)
+	want := lexedNesting(src)
 	for limit := 0; limit < want; limit++ {
 		if nestingSurelyBelow(src, limit) {
 			t.Fatalf("nestingSurelyBelow(%q, %d) = true, but the lexer's nesting is %d", src, limit, want)
