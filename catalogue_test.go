@@ -81,6 +81,7 @@ func catalogue() []catalogueCase {
 		{name: "empty amount", files: catOne(catOrder(`amount = ""`)), want: `(?i)amount`},
 		{name: "price with spaces", files: catOne(catOrder(`price = " 60000 "`)), want: `(?i)price`},
 		{name: "negative stop price", files: catOne(catOrder(`type = "stop-limit"`, `stop_price = -1`)), want: `(?i)stop`},
+		{name: "options on a stop-limit order", files: catOne(catOrder(`type = "stop-limit"`, `stop_price = 59000`, `options = ["maker-or-cancel"]`)), args: []string{"validate", "DIR"}, want: `Options on a stop-limit order\s+on \S*main\.hcl:\d+:\d+:\n.*options = `},
 		{name: "huge count", files: catOne(catOrder(`count = 100000000`)), want: `(?i)count`},
 		{name: "negative count", files: catOne(catOrder(`count = -1`)), want: `(?i)count`},
 		{name: "fractional count", files: catOne(catOrder(`count = 1.5`)), want: `(?i)count`},

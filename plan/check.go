@@ -49,6 +49,10 @@ func (c *computer) checkPlacement(d *Order) {
 	if orderType(d.Type) == "stop-limit" {
 		c.checkIncrement(d, "stop_price", d.StopPrice, r.PriceIncrement)
 		c.checkStop(d)
+		if len(d.Options) > 0 {
+			c.errorAtAttr(d, "options", "Options on a stop-limit order",
+				fmt.Sprintf("The exchange takes no options on stop-limit orders, so %s would be refused.", d.Address))
+		}
 	}
 	c.checkGuards(d, r)
 }

@@ -424,6 +424,14 @@ func TestComputeChecks(t *testing.T) {
 			detail: []string{"within 50%"},
 		},
 		{
+			name: "options on a stop-limit order",
+			in: input([]Order{sell("order.a", "0.1", "64000", func(o *Order) {
+				o.Type, o.StopPrice, o.Options = "stop-limit", dec("64100"), []string{"maker-or-cancel"}
+			})}),
+			want:   []string{"error: Options on a stop-limit order"},
+			detail: []string{"order.a would be refused"},
+		},
+		{
 			name: "sensitive price: no values in the message",
 			in:   input([]Order{buy("order.a", "1", "64000.123", func(o *Order) { o.Sensitive = []string{"price"} })}),
 			want: []string{"error: Invalid price increment"},

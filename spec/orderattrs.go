@@ -97,6 +97,9 @@ func (c *Config) evalOrder(o *Order, ob *orderBlock, in instance, final bool, pr
 	if want("options") {
 		e.options()
 	}
+	if typeOK && (want("type") || want("options")) {
+		e.stopOptions()
+	}
 	if want("reprice_tolerance") {
 		if tol, ok := e.decimal(ob.lifecycle, "reprice_tolerance"); ok {
 			if tol.Sign() < 0 || tol.Cmp(decimal.NewFromInt(1)) >= 0 {
@@ -436,4 +439,16 @@ func (e *orderEval) options() {
 			sv.opts, sv.hasOpts = slices.Clone(opts), true
 		}
 	}
+}
+
+// stopOptions refuses options on a stop-limit order, as Gemini does ("No
+// options can be applied to stop-limit orders"). Refusing it here, before
+// any plan, matters most for a replace: its cancel is sent first, so an
+// order the exchange then refuses would leave the user without the stop.
+func (e *orderEval) stopOptions() {
+	if e.o.Type != "stop-limit" || len(e.o.Options) == 0 {
+		return
+	}
+	e.errorf(e.ob.attrs["options"], "Options on a stop-limit order",
+		"The exchange takes no options on stop-limit orders (\"No options can be applied to stop-limit orders\"). Remove options, or use type = \"limit\".")
 }
