@@ -149,6 +149,9 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		p, d = plan.Compute(in)
 	}
 	run.plan, run.diags = p, append(diags, d...)
+	if w := clockWarning(conn.client); w != nil {
+		run.diags = append(run.diags, w)
+	}
 	return run
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"orderform/gemini"
 	"orderform/gemini/sim"
 	"orderform/plan"
@@ -237,6 +239,32 @@ func historySince(v string) (int64, error) {
 func keyID(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return "sha256:" + hex.EncodeToString(h[:6])
+}
+
+// clockWarning is a warning when this machine's clock is certainly more
+// than gemini.SkewWarning off the exchange's, as learned from its answers.
+// orderform compares exchange timestamps on the exchange's clock, so the
+// plan stays right; but time-based nonces fail at 30 s, and such a skew
+// usually means NTP is not running.
+func clockWarning(c *gemini.Client) *hcl.Diagnostic {
+	if c == nil {
+		return nil
+	}
+	d, skewed := c.ClockSkewed()
+	if !skewed {
+		return nil
+	}
+	way := "behind"
+	if d < 0 {
+		way = "ahead of"
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  fmt.Sprintf("This machine's clock is %s %s the exchange's", d.Abs().Round(time.Second), way),
+		Detail: "orderform judges order times on the exchange's clock, so this plan is not affected; " +
+			"but time-based nonces fail beyond 30 s and such a skew usually means NTP is not running. " +
+			"Enable it (timedatectl set-ntp true) and see orderform doctor.",
+	}
 }
 
 // debugWriter returns stderr when ORDERFORM_LOG=debug.

@@ -116,6 +116,7 @@ type Client struct {
 	public     *rate.Limiter
 	slot       chan struct{} // the key's: held while one private request is signed, sent and answered
 	nonces     *nonceSource
+	clock      exchangeClock
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 	maxRetries int

@@ -131,7 +131,9 @@ func (c *Client) NewOrder(ctx context.Context, o NewOrder) (Order, error) {
 		call += " " + o.ClientOrderID
 	}
 	var w wireOrder
-	if err := c.do(ctx, request{call: call, path: "/v1/order/new", private: true, fields: fields}, &w); err != nil {
+	req := request{call: call, path: "/v1/order/new", private: true, fields: fields,
+		stampMS: func() int64 { return w.order().TimestampMS }}
+	if err := c.do(ctx, req, &w); err != nil {
 		return Order{}, err
 	}
 	return w.order(), nil

@@ -33,6 +33,10 @@ type request struct {
 	private bool   // signed POST; otherwise a public GET
 	read    bool   // has no effect on the exchange, so may be sent again
 	fields  []field
+	// stampMS, when set, returns the exchange's timestampms of the decoded
+	// answer, stamped while the request was handled (order/new): the clock
+	// learns from it.
+	stampMS func() int64
 }
 
 // do sends req and decodes a successful answer into out. A rejected nonce is
@@ -138,12 +142,15 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 
 	c.count(req.path)
 	start := time.Now()
+	sentAt := c.now()
 	resp, err := c.http.Do(hreq)
+	receivedAt := c.now()
 	if err != nil {
 		ne := &NetError{Call: req.call, Sent: sent.Load(), Err: err}
 		c.logf("%s %s%s: error after %s: %v (sent=%t)", method, req.path, nonceNote, since(start), err, ne.Sent)
 		return ne
 	}
+	c.observeDate(resp.Header, sentAt, receivedAt)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	if err != nil {
@@ -163,6 +170,11 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if err := json.Unmarshal(body, out); err != nil {
 		return &APIError{Status: resp.StatusCode, Reason: ReasonBadResponse, Call: req.call,
 			Message: oneLine(c.redact(err.Error(), signed...))}
+	}
+	if req.stampMS != nil {
+		if ms := req.stampMS(); ms > 0 {
+			c.clock.observe(time.UnixMilli(ms), time.Millisecond, sentAt, receivedAt)
+		}
 	}
 	return nil
 }
