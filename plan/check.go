@@ -10,14 +10,17 @@ import (
 )
 
 // check runs every check that needs the whole plan: symbol rules and guards
-// for each placement, then the budget and the open-notional guard.
+// for each placement, the rules that are the order's own for every other
+// desired order in the plan, then the budget and the open-notional guard.
 func (c *computer) check() {
 	for i := range c.plan.Actions {
 		a := &c.plan.Actions[i]
-		if a.Kind != Create && a.Kind != Replace {
-			continue
+		switch {
+		case placing(a):
+			c.checkPlacement(a.After)
+		case a.After != nil: // kept (no-op) or filled
+			c.checkKept(a)
 		}
-		c.checkPlacement(a.After)
 	}
 	c.checkBudget()
 	c.checkOpenNotional()
@@ -34,12 +37,52 @@ func (c *computer) checkPlacement(d *Order) {
 		c.errorAt(d, "Client order id outside the namespace",
 			fmt.Sprintf("%s would be placed with client_order_id %q, which does not start with %q; orderform only places orders it can recognise.", d.Address, d.ClientOrderID, c.prefix))
 	}
-	r, ok := c.rules(d.Symbol)
+	r, ok := c.rulesFor(d)
 	if !ok {
-		c.errorAtAttr(d, "symbol", "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
 		return
 	}
 	c.checkStatus(d, r)
+	c.checkOrderRules(d, r)
+	c.checkGuards(d, r)
+}
+
+// checkKept checks a desired order that the plan does not place: one kept
+// within its reprice_tolerance, or one that filled. What is the order's own
+// (increments, minimum, stop price, options, max_order_notional) must hold
+// on every plan, or a configuration error would hide until the market moves
+// the order out of its tolerance. What depends on the market now (the
+// price band, crossing) or on the symbol's status is left to the plan that
+// places it: nothing is sent for it now, and a resting order is not refused
+// for where the market went.
+func (c *computer) checkKept(a *Action) {
+	d := a.After
+	r, ok := c.rulesFor(d)
+	if !ok {
+		return
+	}
+	n := len(c.diags)
+	c.checkOrderRules(d, r)
+	c.checkOrderNotional(d, r)
+	why := "The live order is kept for now (its price is within reprice_tolerance), but"
+	if a.Kind == Filled {
+		why = "It has filled and is not placed again, but"
+	}
+	for _, diag := range c.diags[n:] {
+		diag.Detail += " " + why + " the order as configured could not be placed."
+	}
+}
+
+// rulesFor returns the rules of d's symbol, reporting an unknown symbol.
+func (c *computer) rulesFor(d *Order) (SymbolRules, bool) {
+	r, ok := c.rules(d.Symbol)
+	if !ok {
+		c.errorAtAttr(d, "symbol", "Unknown symbol", fmt.Sprintf("There are no exchange rules for symbol %q of %s; check the symbol's spelling.", d.Symbol, d.Address))
+	}
+	return r, ok
+}
+
+// checkOrderRules checks the symbol's rules that depend on the order alone.
+func (c *computer) checkOrderRules(d *Order, r SymbolRules) {
 	if d.Amount.LessThan(r.MinAmount) || !d.Amount.IsPositive() {
 		c.errorAtAttr(d, "amount", "Amount below the minimum", fmt.Sprintf("The amount %s of %s is below %s's minimum order size %s %s.",
 			c.show(d, "amount", d.Amount), d.Address, d.Symbol, r.MinAmount, r.Base))
@@ -54,7 +97,6 @@ func (c *computer) checkPlacement(d *Order) {
 				fmt.Sprintf("The exchange takes no options on stop-limit orders, so %s would be refused.", d.Address))
 		}
 	}
-	c.checkGuards(d, r)
 }
 
 func (c *computer) show(d *Order, attr string, v decimal.Decimal) string {
@@ -138,13 +180,7 @@ func (c *computer) checkStop(d *Order) {
 func (c *computer) checkGuards(d *Order, r SymbolRules) {
 	g := c.in.Guard
 	t, haveTicker := c.in.Tickers[strings.ToLower(d.Symbol)]
-	if g != nil && g.MaxOrderNotional.Valid {
-		n := d.Price.Mul(d.Amount)
-		if n.GreaterThan(g.MaxOrderNotional.Decimal) {
-			c.guardError(d, "max_order_notional", fmt.Sprintf("%s would hold %s %s (price × amount), over the guard's max_order_notional of %s %s.",
-				d.Address, c.showNotional(d, n), r.Quote, g.MaxOrderNotional.Decimal, r.Quote))
-		}
-	}
+	c.checkOrderNotional(d, r)
 	if g != nil && g.MaxPriceDeviation.Valid {
 		mid, ok := midOf(t)
 		switch {
@@ -178,6 +214,18 @@ func (c *computer) checkGuards(d *Order, r SymbolRules) {
 		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Maker-or-cancel order would take",
 			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", d.Side, c.show(d, "price", d.Price), d.Address, against),
 			Subject: &rg})
+	}
+}
+
+// checkOrderNotional applies max_order_notional, a limit on the order alone.
+func (c *computer) checkOrderNotional(d *Order, r SymbolRules) {
+	g := c.in.Guard
+	if g == nil || !g.MaxOrderNotional.Valid {
+		return
+	}
+	if n := d.Price.Mul(d.Amount); n.GreaterThan(g.MaxOrderNotional.Decimal) {
+		c.guardError(d, "max_order_notional", fmt.Sprintf("%s would hold %s %s (price × amount), over the guard's max_order_notional of %s %s.",
+			d.Address, c.showNotional(d, n), r.Quote, g.MaxOrderNotional.Decimal, r.Quote))
 	}
 }
 

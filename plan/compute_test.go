@@ -714,3 +714,110 @@ func TestComputeDiagnosticPointsAtTheOrder(t *testing.T) {
 		t.Errorf("subject (-want +got):\n%s", diff)
 	}
 }
+
+// Every desired order in the plan is checked, not only those it places: a
+// live order kept within reprice_tolerance, or a filled one, must not hide
+// a configuration the exchange would refuse.
+func TestComputeChecksOrdersNotPlaced(t *testing.T) {
+	tol := func(o *Order) { o.RepriceTolerance = dec("0.01") }
+	tick := map[string]Ticker{"btcusd": {Bid: dec("63990"), Ask: dec("64010"), Last: dec("64000")}}
+	kept := func(price string, opts ...func(*Order)) Input {
+		d := buy("order.a", "1", price, append([]func(*Order){tol}, opts...)...)
+		return input([]Order{d}, with(live(d, "1", "0"), func(l *LiveOrder) { l.Price = dec("64000") }))
+	}
+	filled := func(price string) Input {
+		d := buy("order.a", "1", price)
+		in := input([]Order{d})
+		in.History = map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "1"), func(l *LiveOrder) { l.IsLive, l.Price = false, dec("64000") })}
+		return in
+	}
+	tests := []struct {
+		name   string
+		in     Input
+		kind   Kind
+		want   []string
+		detail []string
+	}{
+		{
+			name:   "kept within tolerance: a price off its step",
+			in:     kept("64000.123"),
+			kind:   NoOp,
+			want:   []string{"error: Invalid price increment"},
+			detail: []string{"price 64000.123 of order.a", "kept for now (its price is within reprice_tolerance)"},
+		},
+		{
+			name: "kept within tolerance: amount off its step and below the minimum",
+			in: func() Input {
+				d := buy("order.a", "0.000001", "64100", tol)
+				return input([]Order{d}, with(live(d, "1", "0"), func(l *LiveOrder) { l.Price = dec("64000") }))
+			}(),
+			kind: NoOp,
+			want: []string{"error: Amount below the minimum", "error: Invalid amount increment"},
+		},
+		{
+			name: "kept stop-limit: stop on the wrong side",
+			in: kept("64100", func(o *Order) {
+				o.Side, o.Type, o.StopPrice = "sell", "stop-limit", dec("64050")
+			}),
+			kind: NoOp,
+			want: []string{"error: Stop price on the wrong side"},
+		},
+		{
+			name: "kept: max_order_notional holds",
+			in: func() Input {
+				in := kept("64100")
+				in.Guard = &Guard{AllowCrossing: true, MaxOrderNotional: decimalNull("5000")}
+				return in
+			}(),
+			kind: NoOp,
+			want: []string{"error: Refused by guard max_order_notional"},
+		},
+		{
+			name: "kept: the market guards and the symbol's status are for placements",
+			in: func() Input {
+				in := kept("64500")
+				in.Tickers = tick
+				in.Guard = &Guard{MaxPriceDeviation: decimalNull("0.001")} // allow_crossing = false too
+				r := btcRules["btcusd"]
+				r.Status = "cancel_only"
+				in.Rules = map[string]SymbolRules{"btcusd": r}
+				return in
+			}(),
+			kind: NoOp,
+		},
+		{
+			name:   "filled: a price off its step",
+			in:     filled("64000.001"),
+			kind:   Filled,
+			want:   []string{"error: Invalid price increment"},
+			detail: []string{"It has filled and is not placed again"},
+		},
+		{
+			name: "filled and valid: fine",
+			in:   filled("64000.01"),
+			kind: Filled,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, diags := Compute(tt.in)
+			if len(p.Actions) != 1 || p.Actions[0].Kind != tt.kind {
+				t.Fatalf("actions %+v, want one %s", p.Actions, tt.kind)
+			}
+			if diff := cmp.Diff(tt.want, diagSummaries(t, diags), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, diagText(diags))
+			}
+			text := diagText(diags)
+			for _, d := range tt.detail {
+				if !strings.Contains(text, d) {
+					t.Errorf("diagnostics do not mention %q:\n%s", d, text)
+				}
+			}
+			for _, d := range diags {
+				if d.Subject == nil {
+					t.Errorf("%q has no subject", d.Summary)
+				}
+			}
+		})
+	}
+}
