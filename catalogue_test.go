@@ -133,9 +133,9 @@ func catalogue() []catalogueCase {
 		{name: "plain http to a remote host", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n url = \"http://203.0.113.7:8399\"\n}\n", 1)), want: `(?i)(http|tls|loopback)`},
 		{name: "plain http to localhost look-alike", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n url = \"http://127.0.0.1.example.com\"\n}\n", 1)), want: `(?i)(http|tls|loopback)`},
 		{name: "url with credentials", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n url = \"https://user:pw@api.gemini.com\"\n}\n", 1)), want: `(?i)(user|credential)`},
-		{name: "GEMINI_API_URL plain http remote", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n environment = \"local\"\n}\n", 1)), env: map[string]string{"GEMINI_API_URL": "http://api.gemini.com"}, want: `(?i)(http|tls|loopback)`},
+		{name: "GEMINI_API_URL plain http remote", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n environment = \"local\"\n namespace = \"cat\"\n}\n", 1)), env: map[string]string{"GEMINI_API_URL": "http://api.gemini.com"}, want: `(?i)(http|tls|loopback)`},
 		{name: "unknown environment", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n environment = \"prod\"\n url = \"URL\"\n}\n", 1)), want: `(?i)environment`},
-		{name: "production without keys", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n environment = \"production\"\n}\n", 1)), env: map[string]string{"GEMINI_API_KEY": "", "GEMINI_API_SECRET": ""}, want: `GEMINI_API_KEY`},
+		{name: "production without keys", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n environment = \"production\"\n namespace = \"cat\"\n}\n", 1)), env: map[string]string{"GEMINI_API_KEY": "", "GEMINI_API_SECRET": ""}, want: `GEMINI_API_KEY`},
 		{name: "credentials in configuration", files: catOne(strings.Replace(catOrder(), "EXCHANGE", "exchange {\n url = \"URL\"\n api_secret = \"s\"\n}\n", 1)), want: `(?i)(secret|unsupported)`},
 
 		// Command line.

@@ -54,6 +54,13 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 	ep := endpoint{environment: ex.Environment, url: ex.URL, account: ex.Account, namespace: ex.Namespace, nonce: ex.Nonce}
 	if ep.url == "" {
 		ep.url = e.getenv("GEMINI_API_URL")
+		if ep.url != "" && !ex.NamespaceSet {
+			where := "an exchange block"
+			if ex.Range.Filename != "" {
+				where = fmt.Sprintf("the exchange block (%s:%d)", ex.Range.Filename, ex.Range.Start.Line)
+			}
+			return nil, fmt.Errorf("%s (from GEMINI_API_URL); set namespace in %s", strings.TrimSuffix(spec.NamespaceRequiredDetail(fmt.Sprintf("%q", ep.url), cfg.Dir), "."), where)
+		}
 	}
 	if ep.environment == "" {
 		ep.environment = "local"

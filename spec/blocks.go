@@ -91,6 +91,11 @@ func (c *Config) evalExchange(ctx *hcl.EvalContext) hcl.Diagnostics {
 			c.Exchange.Namespace = s
 		}
 	}
+	if a := attrs["namespace"]; a != nil {
+		c.Exchange.NamespaceSet = true
+	} else if where := c.Exchange.Shared(); where != "" {
+		diags = append(diags, errDiag("Namespace required", NamespaceRequiredDetail(where, c.Dir), c.Exchange.Range))
+	}
 	if s, a, ok := str("nonce", "nonce"); ok {
 		if d := checkEnum("nonce", s, nonceModes, a.Expr.Range()); d != nil {
 			diags = append(diags, d)

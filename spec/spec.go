@@ -11,6 +11,9 @@
 package spec
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -84,9 +87,57 @@ type Exchange struct {
 	Environment string // "local" (default), "sandbox" or "production"
 	URL         string // empty unless set: the environment's base URL applies
 	Account     string // sub-account; empty for the key's own account
-	Namespace   string // default "default"
+	Namespace   string // default "default", only for the local exchange (see Shared)
 	Nonce       string // "increasing" (default) or "time"
 	Range       hcl.Range
+	// NamespaceSet is true when the exchange block names the namespace.
+	NamespaceSet bool
+}
+
+// Shared says where the book this exchange block targets may be shared with
+// other configurations and people: "environment \"sandbox\"", a url, ... It is
+// empty for the built-in local exchange, whose book lives beside the
+// configuration.
+func (e Exchange) Shared() string {
+	switch {
+	case e.URL != "":
+		return fmt.Sprintf("url %q", e.URL)
+	case e.Environment != "" && e.Environment != "local":
+		return fmt.Sprintf("environment %q", e.Environment)
+	}
+	return ""
+}
+
+// NamespaceRequiredDetail explains why a configuration that targets a
+// shared book (where) must name its namespace, suggesting one from the
+// configuration's directory.
+func NamespaceRequiredDetail(where, dir string) string {
+	return fmt.Sprintf("This configuration targets %s, whose book other configurations (and people) can share. "+
+		"orderform owns every order of its namespace and cancels those the configuration does not declare, "+
+		"so two configurations in one namespace cancel each other's orders. "+
+		"Name this configuration's namespace in the exchange block, one per configuration: namespace = %q.",
+		where, SuggestNamespace(dir))
+}
+
+// SuggestNamespace derives a valid namespace from a directory name.
+func SuggestNamespace(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(filepath.Base(dir)) {
+		switch {
+		case b.Len() == 12:
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		case r == ' ' || r == '.':
+			b.WriteByte('-')
+		}
+	}
+	if s := strings.Trim(b.String(), "-"); s != "" && ValidNamespace(s) {
+		return s
+	}
+	return "my-strategy"
 }
 
 // DataSource is a declared data source.
