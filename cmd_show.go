@@ -123,11 +123,10 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 		return exitError
 	}
 	v := liveView{FormatVersion: "1.0", Target: conn.target, Orders: []liveRow{}, Balances: []balanceView{}}
-	prefix := "of:" + conn.target.Namespace + ":"
 	for _, g := range live {
 		o := liveFromGemini(g)
 		switch {
-		case strings.HasPrefix(o.ClientOrderID, prefix):
+		case plan.IsManaged(conn.target.Namespace, o.ClientOrderID):
 		case strings.HasPrefix(o.ClientOrderID, "of:"):
 			v.LeftAlone.Foreign++
 			continue

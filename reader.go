@@ -158,12 +158,11 @@ func readTickers(ctx context.Context, conn *connection, symbols []string, snap *
 // (an order removed from the configuration still releases funds and counts
 // toward max_open_notional), from the cache or the exchange.
 func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now time.Time) error {
-	prefix := plan.ManagedPrefix(conn.target.Namespace)
 	cache := loadRulesCache(conn.cacheDir)
 	fetched := false
 	for _, l := range snap.live {
 		sym := l.Symbol
-		if _, ok := snap.rules[sym]; ok || !strings.HasPrefix(l.ClientOrderID, prefix) {
+		if _, ok := snap.rules[sym]; ok || !plan.IsManaged(conn.target.Namespace, l.ClientOrderID) {
 			continue
 		}
 		if _, bad := snap.unknown[sym]; bad {

@@ -107,8 +107,8 @@ func TestPrivatePayloads(t *testing.T) {
 			map[string]any{"request": "/v1/order/cancel", "order_id": json.Number("106817811")}},
 		{func() error { _, err := c.OrderStatus(ctx, "106817811"); return err },
 			map[string]any{"request": "/v1/order/status", "order_id": json.Number("106817811")}},
-		{func() error { _, err := c.OrderStatusByClientID(ctx, "of:ns:0123456789abcdef"); return err },
-			map[string]any{"request": "/v1/order/status", "client_order_id": "of:ns:0123456789abcdef"}},
+		{func() error { _, err := c.OrderStatusByClientID(ctx, "20190110-4738721"); return err }, // orderJSON's
+			map[string]any{"request": "/v1/order/status", "client_order_id": "20190110-4738721"}},
 		{func() error {
 			_, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: "ethusd", Since: 1700000000123, Limit: 500})
 			return err

@@ -245,10 +245,20 @@ func (c *Client) OrderStatusByClientID(ctx context.Context, clientOrderID string
 		}
 		ws = []wireOrder{w}
 	}
-	if len(ws) == 0 {
+	// Client order ids are compared byte for byte: an order whose id only
+	// resembles the one asked for (a space, another case) is someone
+	// else's, whatever the exchange's lookup matched. One that carries no
+	// id at all is kept: dropping it could hide our own order.
+	var out []Order
+	for _, o := range orders(ws) {
+		if o.ClientOrderID == "" || o.ClientOrderID == clientOrderID {
+			out = append(out, o)
+		}
+	}
+	if len(out) == 0 {
 		return nil, &APIError{Status: http.StatusOK, Reason: "OrderNotFound", Call: call, Message: "no order has this client order id"}
 	}
-	return orders(ws), nil
+	return out, nil
 }
 
 // maxHistoryLimit is Gemini's largest page of order history.

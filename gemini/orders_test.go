@@ -201,6 +201,10 @@ func TestOrderStatusByClientID(t *testing.T) {
 		{"object", 200, orderJSON, []string{"106817811"}, false},
 		{"array", 200, `[` + orderJSON + `,{"order_id":"9007199254740993","client_order_id":"20190110-4738721"}]`, []string{"106817811", "9007199254740993"}, false},
 		{"empty array", 200, `[]`, nil, true},
+		// A lax exchange that matched ids loosely: only the exact one is ours.
+		{"loose match", 200, `[{"order_id":"1","client_order_id":" 20190110-4738721"},{"order_id":"2","client_order_id":"20190110-4738721 "},` +
+			`{"order_id":"3","client_order_id":"20190110-4738721"},{"order_id":"4"}]`, []string{"3", "4"}, false},
+		{"only a loose match", 200, `[{"order_id":"1","client_order_id":" 20190110-4738721"}]`, nil, true},
 		{"404", 404, `{"result":"error","reason":"OrderNotFound","message":"Order not found"}`, nil, true},
 	}
 	for _, tt := range tests {
@@ -424,5 +428,24 @@ func TestRemainingAmount(t *testing.T) {
 		if got := w.order().RemainingAmount; !got.Equal(decimal.RequireFromString(want)) {
 			t.Errorf("%s: RemainingAmount = %s, want %s", body, got, want)
 		}
+	}
+}
+
+// Client order ids are read byte for byte: spaces around them are part of
+// the id, and someone else's " of:ns:…" is not orderform's "of:ns:…".
+func TestClientOrderIDKeepsItsBytes(t *testing.T) {
+	for _, id := range []string{" of:ns:0123456789abcdef", "of:ns:0123456789abcdef ", "\tx\n", "of:ns:0123456789abcdef"} {
+		raw, _ := json.Marshal(map[string]any{"order_id": "5", "client_order_id": id})
+		var w wireOrder
+		if err := json.Unmarshal(raw, &w); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.order().ClientOrderID; got != id {
+			t.Errorf("client_order_id %q read as %q", id, got)
+		}
+	}
+	var w wireOrder
+	if err := json.Unmarshal([]byte(`{"order_id": 9007199254740993 , "client_order_id": null}`), &w); err != nil || w.order().OrderID != "9007199254740993" || w.order().ClientOrderID != "" {
+		t.Errorf("numeric id / null client id: %+v, %v", w.order(), err)
 	}
 }

@@ -58,19 +58,29 @@ func parseDecimal(s string) (decimal.Decimal, error) {
 }
 
 // wireID is an identifier from a JSON string or an integer JSON number. The
-// digits are kept as text, so ids above 2^53 survive exactly.
+// digits are kept as text, so ids above 2^53 survive exactly. A string is
+// kept byte for byte, spaces included: " of:ns:…" is not "of:ns:…", and
+// reading one as the other would hand someone else's order to orderform.
 type wireID string
 
 func (id *wireID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] != '"' && !bytes.Equal(b, []byte("null")) {
-		if !isDigits(string(b)) {
-			return fmt.Errorf("id %.30s is not an integer", b)
+	b = bytes.TrimSpace(b) // whitespace between JSON tokens, not inside the string
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
 		}
+		*id = wireID(s)
+		return nil
+	case bytes.Equal(b, []byte("null")):
+		*id = ""
+		return nil
+	case !isDigits(string(b)):
+		return fmt.Errorf("id %.30s is not an integer", b)
 	}
-	s, _, err := scalarText(b)
-	*id = wireID(s)
-	return err
+	*id = wireID(b)
+	return nil
 }
 
 // wireInt is an integer (a timestamp) from a JSON number or a string of digits.

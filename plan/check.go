@@ -33,9 +33,9 @@ func placing(a *Action) bool { return a.Kind == Create || a.Kind == Replace }
 func cancelling(a *Action) bool { return a.Kind == Cancel || a.Kind == Replace }
 
 func (c *computer) checkPlacement(d *Order) {
-	if !strings.HasPrefix(d.ClientOrderID, c.prefix) {
+	if !IsManaged(c.in.Target.Namespace, d.ClientOrderID) {
 		c.errorAt(d, "Client order id outside the namespace",
-			fmt.Sprintf("%s would be placed with client_order_id %q, which does not start with %q; orderform only places orders it can recognise.", d.Address, d.ClientOrderID, c.prefix))
+			fmt.Sprintf("%s would be placed with client_order_id %q, which is not %q and 16 hex digits; orderform only places orders it can recognise.", d.Address, d.ClientOrderID, c.prefix))
 	}
 	r, ok := c.rulesFor(d)
 	if !ok {

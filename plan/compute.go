@@ -11,6 +11,23 @@ import (
 // ManagedPrefix returns the client_order_id prefix of a namespace's orders.
 func ManagedPrefix(namespace string) string { return "of:" + namespace + ":" }
 
+// IsManaged reports whether clientOrderID is, byte for byte, an id orderform
+// makes for namespace: the prefix and 16 lowercase hex digits, nothing
+// before or after (DESIGN §4). An id that merely starts with the prefix, or
+// differs by a space, belongs to someone else and is never touched.
+func IsManaged(namespace, clientOrderID string) bool {
+	rest, ok := strings.CutPrefix(clientOrderID, ManagedPrefix(namespace))
+	if !ok || len(rest) != 16 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Compute returns the actions that turn the live book into the desired one,
 // and every problem the checks find. It does no I/O. The plan is returned even
 // when there are errors, so that it can be shown; its Errored field is then
@@ -107,7 +124,7 @@ func newComputer(in *Input) *computer {
 	for i := len(in.Live) - 1; i >= 0; i-- { // backwards, so chains keep input order
 		l := &in.Live[i]
 		switch {
-		case strings.HasPrefix(l.ClientOrderID, c.prefix):
+		case IsManaged(in.Target.Namespace, l.ClientOrderID):
 			c.next[i] = -1
 			if first, ok := c.live[l.ClientOrderID]; ok {
 				c.next[i] = first

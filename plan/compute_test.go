@@ -821,3 +821,22 @@ func TestComputeChecksOrdersNotPlaced(t *testing.T) {
 		})
 	}
 }
+
+func TestIsManaged(t *testing.T) {
+	for id, want := range map[string]bool{
+		"of:ns:0123456789abcdef":   true,
+		" of:ns:0123456789abcdef":  false,
+		"of:ns:0123456789abcdef ":  false,
+		"of:ns:0123456789ABCDEF":   false,
+		"of:ns:0123456789abcde":    false,
+		"of:ns:0123456789abcdef0":  false,
+		"of:ns:0123456789abcdeg":   false,
+		"of:nsx:0123456789abcdef":  false,
+		"of:ns:0123456789abcdef\n": false,
+		"":                         false,
+	} {
+		if got := IsManaged("ns", id); got != want {
+			t.Errorf("IsManaged(ns, %q) = %t, want %t", id, got, want)
+		}
+	}
+}

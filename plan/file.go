@@ -238,10 +238,9 @@ func targetDiffs(saved, now Target) []string {
 // to one of them, or one vanishing or appearing, changes it; orders of other
 // namespaces and unmanaged orders do not.
 func Fingerprint(live []LiveOrder, namespace string) string {
-	prefix := ManagedPrefix(namespace)
 	var ms []*LiveOrder
 	for i := range live {
-		if strings.HasPrefix(live[i].ClientOrderID, prefix) {
+		if IsManaged(namespace, live[i].ClientOrderID) {
 			ms = append(ms, &live[i])
 		}
 	}

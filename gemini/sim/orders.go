@@ -20,7 +20,7 @@ var knownOptions = map[string]bool{optMakerOrCancel: true, optImmediateOrCancel:
 // (maker-or-cancel that would take, IOC that would rest, FOK that cannot
 // fill) is HTTP 200 with is_cancelled true and the cancel reason.
 func (s *Server) apiNewOrder(rq *privReq) (any, *Error) {
-	o, e := parseNewOrder(rq)
+	o, e := parseNewOrder(rq, s.laxCIDs)
 	if e != nil {
 		return nil, e
 	}
@@ -37,12 +37,15 @@ func bad(reason, format string, args ...any) *Error {
 
 // parseNewOrder checks a new order against Gemini's rules and the symbol's
 // increments and minimum, in the order Gemini reports them.
-func parseNewOrder(rq *privReq) (*order, *Error) {
+func parseNewOrder(rq *privReq, laxCID bool) (*order, *Error) {
 	o := &order{}
 	cid, present, err := rq.str("client_order_id")
 	switch {
 	case err != nil:
 		return nil, bad(ReasonClientOrderIDMustBeString, "client_order_id must be a string")
+	case laxCID && len(cid) >= 100:
+		return nil, bad(ReasonClientOrderIDTooLong, "client_order_id is %d characters; the limit is 100", len(cid))
+	case laxCID:
 	case present && len(cid) > 36:
 		return nil, bad(ReasonClientOrderIDTooLong, "client_order_id is %d characters; the limit is 36", len(cid))
 	case present && !clientOrderIDPattern.MatchString(cid):

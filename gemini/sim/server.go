@@ -67,6 +67,12 @@ type Options struct {
 	// notional, charged in the quote currency. Zero means the default
 	// (DefaultMakerFeeBps, DefaultTakerFeeBps); a negative value means no fee.
 	MakerFeeBps, TakerFeeBps int64
+	// LaxClientOrderIDs accepts any client_order_id string of up to 100
+	// bytes (Gemini's ClientOrderIdTooLong limit), spaces included: Gemini
+	// documents its alphabet as what ids "should" match, so another
+	// program may well have placed " of:ns:…". Default: the documented
+	// [A-Za-z0-9:_.#-]{1,36}.
+	LaxClientOrderIDs bool
 }
 
 // Server is the simulated exchange. It is an http.Handler and safe for
@@ -78,6 +84,7 @@ type Server struct {
 	makerFee  decimal.Decimal // fraction, e.g. 0.001
 	takerFee  decimal.Decimal
 	maxFee    decimal.Decimal
+	laxCIDs   bool
 
 	mu   sync.Mutex // guards st and byID
 	st   *state
@@ -97,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		statePath: opts.StatePath,
 		keys:      map[string]*Key{},
 		reqSeen:   map[string]int{},
+		laxCIDs:   opts.LaxClientOrderIDs,
 	}
 	if s.now == nil {
 		s.now = time.Now
