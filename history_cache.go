@@ -14,19 +14,24 @@ import (
 // The closed-order history of an old account is long, and a plan reads it
 // for every symbol with a declared order that is not live. Closed orders
 // never change, so what a walk found is kept per exchange and symbol, and
-// the next walk starts where it is safe to start. A walk made after the book
-// was read at readAt has seen every order placed before readAt that was
-// closed by then; an order placed before readAt that was still live is in
-// the book. So the next walk may start at readAt, but no later than
+// the next walk starts where it is safe to start. Every time here is the
+// exchange's (timestampms), never the local clock's, which may be minutes
+// off. A walk made after the book was read at exchange time T has seen
+// every order placed before T that was closed by then; an order placed
+// before T that was still live is in the book. So the next walk may start
+// at T, but no later than
 //
-//   - just before the oldest order of orderform's that was live at readAt
-//     (it may close later, and the history lists orders by when they were
-//     placed), and
-//   - readAt less historyMargin, for clock skew and for an order placed by
-//     another process around readAt, live during the walk yet not in the
-//     book that was read.
+//   - just before the oldest order of orderform's that was live at T (it may
+//     close later, and the history lists orders by when they were placed),
+//     and
+//   - T less historyMargin, for an order placed by another process around T,
+//     live during the walk yet not in the book that was read.
 //
-// A lost or damaged cache only costs a full walk.
+// T is known from below only: the newest timestamp among the live orders
+// read (each placed before the book was read), or the exchange's clock as the client
+// learned it from its answers (gemini.Client.ClockBounds), whichever is
+// later. Neither can run ahead of the exchange, so a fast local clock moves
+// no cursor past an order. A lost or damaged cache only costs a full walk.
 var historyMargin = 10 * time.Minute
 
 type historyCache struct {
@@ -71,9 +76,13 @@ func (c *historyCache) add(o plan.LiveOrder) {
 }
 
 // advance moves the cursor after a walk, given the orders live when the
-// book was read at readAt.
-func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt time.Time) {
-	cursor := readAt.Add(-historyMargin).UnixMilli()
+// book was read and readAt, a time on the exchange's clock (Unix ms) not
+// after the read; 0 when unknown, which keeps the cursor where it is.
+func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int64) {
+	if readAt <= 0 {
+		return
+	}
+	cursor := readAt - historyMargin.Milliseconds()
 	for _, l := range live {
 		// One millisecond earlier: whether a walk's start is inclusive is
 		// not documented, and this order must be in the next walk.

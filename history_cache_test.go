@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +85,33 @@ func TestHistoryCacheStartsLater(t *testing.T) {
 	e.mustRun(exitChanges, "plan", "-detailed-exitcode", e.dir)
 	if hc := loadHistoryCache(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0); hc.Cursor <= 0 {
 		t.Errorf("a damaged cache was not rebuilt: cursor %d", hc.Cursor)
+	}
+}
+
+// History cursors are on the exchange's clock. With the local clock 15
+// minutes ahead of the exchange's, a cursor taken from the local clock
+// (less the 10-minute margin) lies in the exchange's future: the next walk
+// starts after an order placed since, and its fill is missed.
+func TestHistoryCursorUsesTheExchangesClock(t *testing.T) {
+	for _, skew := range []time.Duration{15 * time.Minute, -15 * time.Minute} {
+		t.Run(fmt.Sprintf("local clock %+v", skew), func(t *testing.T) {
+			// The exchange's clock is the local one less skew.
+			e := newE2E(t, e2eOptions{sim: sim.Options{Now: func() time.Time { return time.Now().Add(-skew) }}})
+			a := bid{name: "a", price: "3000"}
+			e.configure([]bid{a})
+			e.mustRun(exitChanges, "plan", "-detailed-exitcode", e.dir) // walks, moves the cursor
+			e.mustRun(exitOK, "apply", "-auto-approve", e.dir)
+			if err := e.sim.SetMarket("ethusd", d("2900"), d("2900.5")); err != nil { // order.a fills
+				t.Fatal(err)
+			}
+			r := e.run(context.Background(), "plan", "-detailed-exitcode", e.dir)
+			if strings.Contains(r.stdout, "order.a will be placed") || !strings.Contains(r.stdout, "order.a: ") {
+				t.Fatalf("order.a filled, yet the plan does not see it:\n%s", r)
+			}
+			r = e.run(context.Background(), "apply", "-auto-approve", e.dir)
+			if !strings.Contains(r.stdout, "No changes.") {
+				t.Errorf("apply after the fill:\n%s", r)
+			}
+		})
 	}
 }

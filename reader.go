@@ -194,8 +194,16 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 // readHistory tells "never placed" from "filled" from "cancelled outside
 // orderform" for desired orders that have no live order: one paged history
 // walk per symbol, never one call per order, from where the last walk left
-// off (history_cache.go). live is the book as read at readAt.
+// off (history_cache.go). live is the book as read at readAt (local clock).
 func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string]plan.LiveOrder, error) {
+	// When the book was read, on the exchange's clock, known from below.
+	exchRead := int64(0)
+	for _, l := range live {
+		exchRead = max(exchRead, l.TimestampMS)
+	}
+	if lo, _, known := conn.client.ClockBounds(); known {
+		exchRead = max(exchRead, readAt.Add(lo).UnixMilli())
+	}
 	bySymbol := map[string]bool{}
 	for _, sym := range want {
 		bySymbol[sym] = true
@@ -218,7 +226,7 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 		for _, o := range orders {
 			hc.add(liveFromGemini(o))
 		}
-		hc.advance(live, sym, readAt)
+		hc.advance(live, sym, exchRead)
 		hc.save()
 		for coid, s := range want {
 			if o, ok := hc.Orders[coid]; ok && s == sym {
