@@ -25,6 +25,7 @@ const simUsage = `Usage:
   orderform sim [-addr 127.0.0.1:8399] [-listen-any] [-state FILE | -dir DIR]
                 [-key K -secret S] [-roles trader] [-time-nonce] [-rate-limit]
                 [-maker-fee-bps N] [-taker-fee-bps N]
+                [-clock-offset D] [-nonce-window D]
       Serve a simulated Gemini exchange until Ctrl-C.
 
   orderform sim price    [TARGET] SYMBOL BID ASK   move a market (fills what it crosses)
@@ -37,8 +38,14 @@ const simUsage = `Usage:
   orderform sim balances [TARGET]                  list balances
   orderform sim markets  [TARGET]                  list markets
   orderform sim fault    -url URL [-path P] [-count N] [-status S] [-retry-after N] [-latency D] KIND
-  orderform sim fault    -url URL clear
-      KIND is status, latency, drop or lose-response.
+  orderform sim fault    -url URL clear|release
+      KIND is status, latency, drop, lose-response or slow-commit (the exchange
+      takes the request and processes it only after -latency, or with no
+      -latency when released, even if the client has given up meanwhile);
+      release processes every held request now.
+  orderform sim clock    -url URL [-nonce-window D] [OFFSET]
+      show or set the exchange's clock: OFFSET (e.g. 15m, -90s, 0) runs it ahead
+      or behind the machine's; -nonce-window sets the time-based nonce window.
 
 TARGET is one of
   -url URL     a running 'orderform sim' (its admin API)
@@ -52,7 +59,7 @@ the change; use -url.
 func cmdSim(e *cliEnv, args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
-		case "price", "fund", "fill", "order", "orders", "balances", "markets", "fault":
+		case "price", "fund", "fill", "order", "orders", "balances", "markets", "fault", "clock":
 			return simAdmin(e, args[0], args[1:])
 		case "help":
 			fmt.Fprint(e.stdout, simUsage)
@@ -80,7 +87,9 @@ func simServe(e *cliEnv, args []string) int {
 	key := fs.String("key", "", "API key to accept (default $GEMINI_API_KEY, else generated)")
 	secret := fs.String("secret", "", "API secret of -key (default $GEMINI_API_SECRET, else generated)")
 	roles := fs.String("roles", "trader", "roles of the key: comma-separated trader, fundmanager, auditor")
-	timeNonce := fs.Bool("time-nonce", false, "the key uses time-based nonces (seconds, ±30 s)")
+	timeNonce := fs.Bool("time-nonce", false, "the key uses time-based nonces (seconds, within the nonce window)")
+	clockOffset := fs.Duration("clock-offset", 0, "run the exchange's clock this far ahead (negative: behind) of the machine's, e.g. 15m")
+	nonceWindow := fs.Duration("nonce-window", sim.DefaultNonceWindow, "how far a time-based nonce may be from the exchange's clock")
 	rateLimit := fs.Bool("rate-limit", false, "enforce Gemini's rate limits (600/min private, 120/min public)")
 	makerFee := fs.Int64("maker-fee-bps", sim.DefaultMakerFeeBps, "maker fee in basis points (0: none)")
 	takerFee := fs.Int64("taker-fee-bps", sim.DefaultTakerFeeBps, "taker fee in basis points (0: none)")
@@ -122,6 +131,7 @@ func simServe(e *cliEnv, args []string) int {
 	srv, err := sim.New(sim.Options{
 		Keys: keys, StatePath: path, RateLimit: *rateLimit,
 		MakerFeeBps: feeFlag(*makerFee), TakerFeeBps: feeFlag(*takerFee),
+		ClockOffset: *clockOffset, NonceWindow: *nonceWindow,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "orderform sim: %v\n", err)
@@ -138,6 +148,9 @@ func simServe(e *cliEnv, args []string) int {
 		fmt.Fprintln(w, "  state:      in memory (lost when it stops; -state FILE keeps it)")
 	} else {
 		fmt.Fprintf(w, "  state:      %s\n", path)
+	}
+	if *clockOffset != 0 {
+		fmt.Fprintf(w, "  clock:      %s from this machine's\n", *clockOffset)
 	}
 	fmt.Fprintf(w, "  API key:    %s\n", *key)
 	if generated {
@@ -216,12 +229,23 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 			pos, args = append(pos, args[0]), args[1:]
 			continue
 		}
-		if err := fs.Parse(args); err != nil {
+		// Flags run up to the next negative number (fs.Parse would take
+		// it for a flag).
+		end := len(args)
+		for i, a := range args {
+			if negativeNumber.MatchString(a) {
+				end = i
+				break
+			}
+		}
+		if err := fs.Parse(args[:end]); err != nil {
 			return nil, err
 		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
+		rest := fs.Args()
+		if len(rest) > 0 {
+			pos, rest = append(pos, rest[0]), rest[1:]
 		}
+		args = append(append([]string(nil), rest...), args[end:]...)
 	}
 	return pos, nil
 }
@@ -289,6 +313,7 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 	fretry := fs.Int("retry-after", 0, "fault status: Retry-After seconds")
 	flatency := fs.Duration("latency", 0, "fault: added latency, e.g. 2s")
 	cid := fs.String("client-order-id", "", "order: the client order id to send (default none, like the web site)")
+	nonceWindow := fs.Duration("nonce-window", 0, "clock: the time-based nonce window to set")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -303,19 +328,33 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 		}
 		return exitOK
 	}
+	if sub == "clock" {
+		if *url == "" {
+			return fail("the clock lives in a running simulator's memory: give -url URL")
+		}
+		return simClock(e, &sim.AdminClient{URL: *url}, pos, *nonceWindow, fail)
+	}
 	if sub == "fault" {
 		if *url == "" {
 			return fail("faults live in a running simulator's memory: give -url URL")
 		}
 		c := &sim.AdminClient{URL: *url}
 		if len(pos) != 1 {
-			return fail("want one KIND (status, latency, drop, lose-response) or clear")
+			return fail("want one KIND (status, latency, drop, lose-response, slow-commit), clear or release")
 		}
-		if pos[0] == "clear" {
+		switch pos[0] {
+		case "clear":
 			if err := c.ClearFaults(e.ctx); err != nil {
 				return fail("%v", err)
 			}
 			fmt.Fprintln(e.stdout, "Faults cleared.")
+			return exitOK
+		case "release":
+			n, err := c.Release(e.ctx)
+			if err != nil {
+				return fail("%v", err)
+			}
+			fmt.Fprintf(e.stdout, "Released %d held requests; they have been processed.\n", n)
 			return exitOK
 		}
 		kind, err := sim.ParseFaultKind(pos[0])
@@ -420,6 +459,37 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 		}
 		tw.Flush()
 	}
+	return exitOK
+}
+
+// simClock shows or sets a running simulator's clock.
+func simClock(e *cliEnv, c *sim.AdminClient, pos []string, window time.Duration, fail func(string, ...any) int) int {
+	if len(pos) > 1 {
+		return fail("want at most one OFFSET, e.g. 15m or -90s")
+	}
+	if window < 0 {
+		return fail("-nonce-window %s is negative", window)
+	}
+	if window > 0 {
+		if _, err := c.SetNonceWindow(e.ctx, window); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if len(pos) == 1 {
+		d, err := time.ParseDuration(pos[0])
+		if err != nil {
+			return fail("OFFSET %q is not a duration such as 15m, -90s or 0", pos[0])
+		}
+		if _, err := c.SetClockOffset(e.ctx, d); err != nil {
+			return fail("%v", err)
+		}
+	}
+	clk, err := c.Clock(e.ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(e.stdout, "exchange time %s (offset %s from this machine's clock), time-based nonce window ±%s\n",
+		clk.Now.UTC().Format(time.RFC3339Nano), clk.Offset, clk.NonceWindow)
 	return exitOK
 }
 

@@ -89,6 +89,20 @@ func TestSimServe(t *testing.T) {
 	if _, err := c.Symbols(ctx); err != nil { // the client retries the read
 		t.Errorf("symbols after one 429: %v", err)
 	}
+	code, stdout, stderr = runSim(t, nil, "clock", "-url", url, "-nonce-window", "5s", "-90s")
+	if code != 0 || !strings.Contains(stdout, "offset -1m30s") || !strings.Contains(stdout, "window ±5s") {
+		t.Errorf("sim clock: %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ = runSim(t, nil, "clock", "-url", url, "0"); code != 0 || !strings.Contains(stdout, "offset 0s") {
+		t.Errorf("sim clock 0: %d\n%s", code, stdout)
+	}
+	if code, _, stderr := runSim(t, nil, "fault", "-url", url, "-path", "/v1/order/new", "-count", "1", "slow-commit"); code != 0 {
+		t.Errorf("sim fault slow-commit: %s", stderr)
+	}
+	if code, stdout, stderr := runSim(t, nil, "fault", "-url", url, "release"); code != 0 || !strings.Contains(stdout, "Released 0 held requests") {
+		t.Errorf("sim fault release: %d %s%s", code, stdout, stderr)
+	}
+	runSim(t, nil, "fault", "-url", url, "clear")
 
 	cancel()
 	select {

@@ -278,6 +278,20 @@ type adminFault struct {
 	LatencyMs  int64  `json:"latency_ms,omitempty"`
 }
 
+// adminClock is the exchange's clock: its offset from the machine's clock
+// (or Options.Now) and the time-based nonce window. In a POST, an absent
+// field is left as it is.
+type adminClock struct {
+	OffsetMs      *int64     `json:"offset_ms,omitempty"`
+	NonceWindowMs *int64     `json:"nonce_window_ms,omitempty"`
+	Now           *time.Time `json:"now,omitempty"` // the exchange's time; answers only
+}
+
+func (s *Server) clockJSON() adminClock {
+	off, win, now := s.ClockOffset().Milliseconds(), s.NonceWindow().Milliseconds(), s.clock().UTC()
+	return adminClock{&off, &win, &now}
+}
+
 func faultToJSON(f Fault) adminFault {
 	return adminFault{f.Path, f.Kind.String(), f.Count, f.Status, f.RetryAfter, f.Latency.Milliseconds()}
 }
@@ -363,6 +377,29 @@ func (s *Server) admin(r *http.Request) (any, error) {
 		}
 		s.SetFault(f)
 		return map[string]string{"result": "ok"}, nil
+	case get && p == "/admin/clock":
+		return s.clockJSON(), nil
+	case post && p == "/admin/clock":
+		var a adminClock
+		if err := decodeBody(r, &a); err != nil {
+			return nil, err
+		}
+		if a.Now != nil {
+			return nil, fmt.Errorf("the exchange's time is set by offset_ms, not now")
+		}
+		if a.NonceWindowMs != nil {
+			if err := s.SetNonceWindow(time.Duration(*a.NonceWindowMs) * time.Millisecond); err != nil {
+				return nil, err
+			}
+		}
+		if a.OffsetMs != nil {
+			s.SetClockOffset(time.Duration(*a.OffsetMs) * time.Millisecond)
+		}
+		return s.clockJSON(), nil
+	case get && p == "/admin/held":
+		return map[string]int{"held": s.Held()}, nil
+	case post && p == "/admin/release":
+		return map[string]int{"released": s.Release()}, nil
 	case post && p == "/admin/faults/clear", r.Method == http.MethodDelete && p == "/admin/faults":
 		s.ClearFaults()
 		return map[string]string{"result": "ok"}, nil
@@ -470,4 +507,63 @@ func (c *AdminClient) Markets(ctx context.Context) ([]MarketView, error) {
 	var out []MarketView
 	err := c.do(ctx, http.MethodGet, "/admin/markets", nil, &out)
 	return out, err
+}
+
+// Clock is the exchange's clock: its offset, its nonce window and its time.
+type Clock struct {
+	Offset      time.Duration
+	NonceWindow time.Duration
+	Now         time.Time
+}
+
+func (a adminClock) clock() Clock {
+	var c Clock
+	if a.OffsetMs != nil {
+		c.Offset = time.Duration(*a.OffsetMs) * time.Millisecond
+	}
+	if a.NonceWindowMs != nil {
+		c.NonceWindow = time.Duration(*a.NonceWindowMs) * time.Millisecond
+	}
+	if a.Now != nil {
+		c.Now = *a.Now
+	}
+	return c
+}
+
+// Clock reads the exchange's clock.
+func (c *AdminClient) Clock(ctx context.Context) (Clock, error) {
+	var a adminClock
+	err := c.do(ctx, http.MethodGet, "/admin/clock", nil, &a)
+	return a.clock(), err
+}
+
+// SetClockOffset is Server.SetClockOffset over HTTP.
+func (c *AdminClient) SetClockOffset(ctx context.Context, d time.Duration) (Clock, error) {
+	ms := d.Milliseconds()
+	var a adminClock
+	err := c.do(ctx, http.MethodPost, "/admin/clock", adminClock{OffsetMs: &ms}, &a)
+	return a.clock(), err
+}
+
+// SetNonceWindow is Server.SetNonceWindow over HTTP.
+func (c *AdminClient) SetNonceWindow(ctx context.Context, d time.Duration) (Clock, error) {
+	ms := d.Milliseconds()
+	var a adminClock
+	err := c.do(ctx, http.MethodPost, "/admin/clock", adminClock{NonceWindowMs: &ms}, &a)
+	return a.clock(), err
+}
+
+// Release is Server.Release over HTTP: it returns once the held requests
+// have been processed.
+func (c *AdminClient) Release(ctx context.Context) (int, error) {
+	var out struct{ Released int }
+	err := c.do(ctx, http.MethodPost, "/admin/release", nil, &out)
+	return out.Released, err
+}
+
+// Held is Server.Held over HTTP.
+func (c *AdminClient) Held(ctx context.Context) (int, error) {
+	var out struct{ Held int }
+	err := c.do(ctx, http.MethodGet, "/admin/held", nil, &out)
+	return out.Held, err
 }

@@ -164,7 +164,7 @@ func (s *Server) pubTicker(sym string) (any, *Error) {
 		"volume": map[string]any{
 			info.Base:   m.BaseVolume.String(),
 			info.Quote:  m.QuoteVolume.String(),
-			"timestamp": s.now().UnixMilli(),
+			"timestamp": s.clock().UnixMilli(),
 		},
 	}, nil
 }

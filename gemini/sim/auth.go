@@ -95,9 +95,10 @@ func (s *Server) checkNonce(rq *privReq) *Error {
 		return errorf(400, ReasonInvalidNonce, "Nonce '%s' is not a number", text)
 	}
 	if rq.key.TimeNonce {
-		now := s.now().Unix()
-		if n.Sub(decimal.NewFromInt(now)).Abs().GreaterThan(decimal.NewFromInt(30)) {
-			return errorf(400, ReasonInvalidNonce, "Nonce '%s' is not within 30 seconds of server time '%d''", text, now)
+		now := s.clock()
+		window := s.NonceWindow()
+		if n.Sub(decimal.New(now.UnixMilli(), -3)).Abs().GreaterThan(decimal.New(window.Milliseconds(), -3)) {
+			return errorf(400, ReasonInvalidNonce, "Nonce '%s' is not within %s seconds of server time '%d'", text, decimal.New(window.Milliseconds(), -3), now.Unix())
 		}
 		return nil
 	}

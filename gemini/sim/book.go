@@ -87,7 +87,7 @@ func (s *Server) accept(o *order) *Error {
 	}
 	o.ID = s.st.NextOrderID
 	s.st.NextOrderID += 2
-	o.TimeMs = s.now().UnixMilli()
+	o.TimeMs = s.clock().UnixMilli()
 	o.Live = true
 	o.Hold = hold
 	b.Held = b.Held.Add(hold)
@@ -175,7 +175,7 @@ func (s *Server) fill(o *order, qty, price decimal.Decimal, aggressor bool) {
 	s.st.Trades = append(s.st.Trades, &trade{
 		ID: s.st.NextTradeID, OrderID: o.ID, Symbol: o.Symbol, Side: o.Side,
 		Price: price, Amount: qty, Fee: fee, FeeCurrency: info.Quote,
-		Aggressor: aggressor, TimeMs: s.now().UnixMilli(),
+		Aggressor: aggressor, TimeMs: s.clock().UnixMilli(),
 	})
 	s.st.NextTradeID++
 }

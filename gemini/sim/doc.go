@@ -67,9 +67,26 @@
 //	POST /admin/fill              {"order_id":"9007199254740993","amount":"0.001"} (amount optional: all)
 //	POST /admin/fault             {"path":"/v1/order/new","kind":"lose-response","count":1}
 //	                              kind: status (with "status", "retry_after"), latency ("latency_ms"),
-//	                              drop, lose-response; "latency_ms" adds latency to any kind
+//	                              drop, lose-response, slow-commit ("latency_ms"; 0 = until released);
+//	                              "latency_ms" adds latency to any kind
 //	POST /admin/faults/clear      (or DELETE /admin/faults)
+//	GET  /admin/held              {"held":N}: requests a slow-commit fault has taken, not yet processed
+//	POST /admin/release           process every held request now; answers {"released":N} once done
+//	GET  /admin/clock             {"offset_ms":N,"nonce_window_ms":N,"now":"..."}: the exchange's clock
+//	POST /admin/clock             {"offset_ms":-900000} moves the exchange's clock (either sign);
+//	                              {"nonce_window_ms":2000} sets the time-based nonce window (0: 30 s)
 //	POST /admin/requests/reset
 //
 // AdminClient calls these from Go.
+//
+// # Clock and slow commits
+//
+// The exchange's clock is Options.Now (default the machine's) moved by a
+// clock offset (Options.ClockOffset, SetClockOffset, POST /admin/clock):
+// order and trade timestamps, the Date header, history filters and the
+// time-based nonce window all use it. A slow-commit fault (FaultSlowCommit)
+// holds a request the exchange has taken and processes it — authentication,
+// nonce, change — only at the end of its delay, even if the client has given
+// up: a later signed request processed first makes a held increasing-nonce
+// request fail with InvalidNonce, as on Gemini.
 package sim

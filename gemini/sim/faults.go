@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -22,10 +23,21 @@ const (
 	// is placed, a nonce used) and then closes the connection without an
 	// answer: the ambiguous failure.
 	FaultLoseResponse
+	// FaultSlowCommit is a request the exchange has taken but processes only
+	// after Latency (or, with Latency 0, when Release is called): the
+	// authentication, the nonce check and the change all happen at the end of
+	// the delay, at the exchange's time then, whatever the client did
+	// meanwhile. A client that timed out and gave up still has its order
+	// placed, unless a request signed later was processed first and made
+	// this one's increasing nonce stale (InvalidNonce), or a time-based
+	// nonce fell out of the window; the answer goes to the client if it is
+	// still waiting.
+	FaultSlowCommit
 )
 
 var faultNames = map[FaultKind]string{
 	FaultStatus: "status", FaultLatency: "latency", FaultDrop: "drop", FaultLoseResponse: "lose-response",
+	FaultSlowCommit: "slow-commit",
 }
 
 func (k FaultKind) String() string {
@@ -35,15 +47,15 @@ func (k FaultKind) String() string {
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
 
-// ParseFaultKind turns "status", "latency", "drop" or "lose-response" into
-// a FaultKind.
+// ParseFaultKind turns "status", "latency", "drop", "lose-response" or
+// "slow-commit" into a FaultKind.
 func ParseFaultKind(s string) (FaultKind, error) {
 	for k, n := range faultNames {
 		if n == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown fault kind %q (want status, latency, drop or lose-response)", s)
+	return 0, fmt.Errorf("unknown fault kind %q (want status, latency, drop, lose-response or slow-commit)", s)
 }
 
 // Fault is a failure switched on for tests.
@@ -53,7 +65,7 @@ type Fault struct {
 	Count      int           // how many requests it hits; 0 = until ClearFaults
 	Status     int           // FaultStatus: 429, 500, 502, 503 (default 503)
 	RetryAfter int           // FaultStatus: seconds for the Retry-After header
-	Latency    time.Duration // added before any kind acts; FaultLatency's whole effect
+	Latency    time.Duration // added before any kind acts; FaultLatency's whole effect; FaultSlowCommit's delay (0 = until Release)
 }
 
 // answer is the response of a FaultStatus fault, as Gemini words each status.
@@ -125,4 +137,95 @@ func (fs *faultSet) take(path string) (Fault, bool) {
 		return hit, true
 	}
 	return Fault{}, false
+}
+
+// heldSet tracks the requests a FaultSlowCommit holds. Requests held
+// together form a generation that Release lets go at once.
+type heldSet struct {
+	mu  sync.Mutex
+	gen *heldGen
+	n   int // taken and not yet answered, every generation
+}
+
+type heldGen struct {
+	release chan struct{} // closed by Release
+	pending int           // held or being processed
+	done    chan struct{} // closed when released and pending reaches 0
+}
+
+// hold waits for d (0: for ever) or until Release, and returns the
+// function to call once the request has been processed.
+func (h *heldSet) hold(d time.Duration) (finish func()) {
+	h.mu.Lock()
+	if h.gen == nil {
+		h.gen = &heldGen{release: make(chan struct{}), done: make(chan struct{})}
+	}
+	g := h.gen
+	g.pending++
+	h.n++
+	h.mu.Unlock()
+	var timer <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+	case <-g.release:
+	}
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.n--
+		g.pending--
+		if g.pending == 0 && h.gen != g {
+			close(g.done)
+		}
+	}
+}
+
+// Held returns how many requests a slow-commit fault has taken and not yet
+// processed and answered.
+func (s *Server) Held() int {
+	s.held.mu.Lock()
+	defer s.held.mu.Unlock()
+	return s.held.n
+}
+
+// WaitHeld waits until at least n requests are held (see Held), so that a
+// test knows a slow request has reached the exchange before it goes on.
+func (s *Server) WaitHeld(ctx context.Context, n int) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for s.Held() < n {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d held requests (%d held): %w", n, s.Held(), ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// Release lets every request a slow-commit fault holds go on at once, and
+// returns once they have all been processed (their effects committed),
+// with how many there were. Requests taken after the call are not released.
+func (s *Server) Release() int {
+	h := &s.held
+	h.mu.Lock()
+	g := h.gen
+	h.gen = nil
+	if g == nil {
+		h.mu.Unlock()
+		return 0
+	}
+	n := g.pending
+	close(g.release)
+	if g.pending == 0 {
+		close(g.done)
+	}
+	h.mu.Unlock()
+	<-g.done
+	return n
 }

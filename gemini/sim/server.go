@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -41,8 +42,9 @@ type Key struct {
 	// Roles are "trader", "fundmanager" and "auditor"; none means trader, as
 	// for a new Gemini key. Auditor cannot be combined with the others.
 	Roles []string
-	// TimeNonce makes the key expect nonces in seconds within ±30 s of the
-	// simulator's clock instead of strictly increasing ones.
+	// TimeNonce makes the key expect nonces in seconds within the nonce
+	// window (default ±30 s) of the exchange's clock instead of strictly
+	// increasing ones.
 	TimeNonce bool
 }
 
@@ -55,8 +57,14 @@ type Options struct {
 	// names it) and saved to it atomically, mode 0600, after every change.
 	StatePath string
 	// Now is the clock for timestamps and time-based nonces; default time.Now.
-	// Rate limiting always uses the real clock.
+	// Rate limiting and the delays of faults always use the real clock.
 	Now func() time.Time
+	// ClockOffset moves the exchange's clock away from Now: positive runs
+	// ahead, negative behind (see SetClockOffset).
+	ClockOffset time.Duration
+	// NonceWindow is how far a time-based nonce may be from the exchange's
+	// clock, either way; 0 means DefaultNonceWindow (Gemini's 30 s).
+	NonceWindow time.Duration
 	// RateLimit enforces Gemini's limits: PrivatePerMinute per key (default
 	// 600) and PublicPerMinute per client address (default 120), each with a
 	// one-second burst and a queue of five delayed requests, beyond which
@@ -90,7 +98,11 @@ type Server struct {
 	st   *state
 	byID map[uint64]*order
 
+	clockOffset atomic.Int64 // time.Duration
+	nonceWindow atomic.Int64 // time.Duration
+
 	faults  faultSet
+	held    heldSet
 	limits  *limiter
 	reqMu   sync.Mutex
 	reqSeen map[string]int
@@ -108,6 +120,10 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.SetClockOffset(opts.ClockOffset)
+	if err := s.SetNonceWindow(opts.NonceWindow); err != nil {
+		return nil, err
 	}
 	keys := opts.Keys
 	if len(keys) == 0 {
@@ -199,13 +215,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	path := r.URL.Path
 	if path == "/admin" || strings.HasPrefix(path, "/admin/") {
+		s.setDate(w)
 		s.serveAdmin(w, r)
 		return
 	}
 	s.countRequest(path)
 	lose := false
 	if f, ok := s.faults.take(path); ok {
-		if f.Latency > 0 {
+		if f.Kind == FaultSlowCommit {
+			// The exchange has taken the request: it is processed at the
+			// end of the delay even if the client has gone meanwhile.
+			r = r.WithContext(context.WithoutCancel(r.Context()))
+			defer s.held.hold(f.Latency)()
+		} else if f.Latency > 0 {
 			select {
 			case <-time.After(f.Latency):
 			case <-r.Context().Done():
@@ -217,6 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			abort(w)
 			return
 		case FaultStatus:
+			s.setDate(w)
 			writeError(w, f.answer())
 			return
 		case FaultLoseResponse:
@@ -228,7 +251,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		abort(w)
 		return
 	}
+	s.setDate(w)
 	s.serveAPI(w, r)
+}
+
+// setDate stamps the answer's Date header with the exchange's clock (Go's
+// server would use the machine's).
+func (s *Server) setDate(w http.ResponseWriter) {
+	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 }
 
 // abort closes the connection without an answer.
@@ -309,6 +339,8 @@ func Serve(ctx context.Context, s *Server, addr string) (url string, stop func()
 	var stopErr error
 	stop = func() error {
 		once.Do(func() {
+			// Requests the exchange has taken are processed before it stops.
+			s.Release()
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			srv.SetKeepAlivesEnabled(false)
