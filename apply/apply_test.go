@@ -327,6 +327,19 @@ func TestReplaceOfAnOrderThatFilled(t *testing.T) {
 			t.Errorf("result %+v", res)
 		}
 	})
+	t.Run("partly, of a sensitive amount: the note hides it", func(t *testing.T) {
+		f := newFake()
+		b := f.seed(order("order.b"))
+		f.fill(b.OrderID, "0.004")
+		a := replace("order.b", b)
+		a.After.Sensitive = []string{"amount"}
+		rep := run(context.Background(), f, []plan.Action{a}, testOptions(f))
+		mustOK(t, rep)
+		res := only(t, rep)
+		if res.Status != apply.StatusReplaced || !strings.Contains(res.Note, "had filled part") || strings.Contains(res.Note, "0.004") {
+			t.Errorf("result %+v", res)
+		}
+	})
 	t.Run("plain cancel of a filled order", func(t *testing.T) {
 		f := newFake()
 		a := f.seed(order("order.a"))

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"slices"
 
 	"orderform/plan"
 )
@@ -34,8 +35,12 @@ func (r *runner) cancelStep(j *job) {
 		if replace {
 			res.Status, res.CancelledOrderID = statusCancelledForReplace, before.OrderID
 			if st != nil && st.ExecutedAmount.IsPositive() {
-				res.Note = fmt.Sprintf("the old order %s had filled %s of %s before it was cancelled; the replacement is for the configured amount",
-					before.OrderID, st.ExecutedAmount, st.OriginalAmount)
+				filled := fmt.Sprintf("%s of %s", st.ExecutedAmount, st.OriginalAmount)
+				if slices.Contains(j.a.Hidden(), "amount") {
+					filled = "part" // the amount is sensitive
+				}
+				res.Note = fmt.Sprintf("the old order %s had filled %s before it was cancelled; the replacement is for the configured amount",
+					before.OrderID, filled)
 			}
 		} else {
 			res.Status, res.OrderID = StatusCancelled, before.OrderID

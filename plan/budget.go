@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,29 @@ type budgetEntry struct {
 	line   BudgetLine
 	orders []*Order // the placements holding this currency
 	holds  []decimal.Decimal
+
+	heldHidden, releasedHidden bool // derived from a sensitive price or amount
+}
+
+// holdHidden reports whether what an order holds gives away one of the
+// hidden attributes: a buy holds price × amount, a sell its amount.
+func holdHidden(side string, hidden []string) bool {
+	return slices.Contains(hidden, "amount") || side == "buy" && slices.Contains(hidden, "price")
+}
+
+// sensitive names the figures of the line that must not be shown.
+func (e *budgetEntry) sensitive() []string {
+	var s []string
+	if e.releasedHidden {
+		s = append(s, "released")
+	}
+	if e.heldHidden {
+		s = append(s, "held")
+	}
+	if len(s) > 0 {
+		s = append(s, "remaining")
+	}
+	return s
 }
 
 // checkBudget works out, per currency, what the plan's placements hold and
@@ -44,6 +68,7 @@ func (c *computer) checkBudget() {
 				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount)
 				e := entry(cur)
 				e.line.Released = e.line.Released.Add(amt)
+				e.releasedHidden = e.releasedHidden || holdHidden(a.Before.Side, a.Hidden())
 			}
 		}
 		if placing(a) {
@@ -52,6 +77,7 @@ func (c *computer) checkBudget() {
 				e := entry(cur)
 				e.line.Held = e.line.Held.Add(amt)
 				e.orders, e.holds = append(e.orders, a.After), append(e.holds, amt)
+				e.heldHidden = e.heldHidden || holdHidden(a.After.Side, a.After.Sensitive)
 			}
 		}
 	}
@@ -63,18 +89,37 @@ func (c *computer) checkBudget() {
 	for _, cur := range curs {
 		e := lines[cur]
 		e.line.Remaining = e.line.Available.Add(e.line.Released).Sub(e.line.Held)
+		e.line.Sensitive = e.sensitive()
 		c.plan.Budget = append(c.plan.Budget, e.line)
 		if e.line.Remaining.IsNegative() && len(e.orders) > 0 {
-			l := e.line
-			names := make([]string, len(e.orders))
-			for i, o := range e.orders {
-				names[i] = fmt.Sprintf("%s (%s)", o.Address, c.showNotional(o, e.holds[i]))
-			}
-			c.errorAt(e.orders[0], "Insufficient "+cur, fmt.Sprintf(
-				"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.",
-				l.Held, cur, l.Available.Add(l.Released), cur, l.Available, l.Released, l.Remaining.Neg(), cur, cur, listOf(names)))
+			c.budgetError(e)
 		}
 	}
+}
+
+// budgetError reports a shortfall: the currency, what is held and
+// available, the shortfall and the orders involved, each figure hidden when
+// it would give a sensitive price or amount away.
+func (c *computer) budgetError(e *budgetEntry) {
+	l, cur := e.line, e.line.Currency
+	show := func(v decimal.Decimal, hidden bool) string {
+		if hidden {
+			return sensitiveValue
+		}
+		return v.String()
+	}
+	names := make([]string, len(e.orders))
+	for i, o := range e.orders {
+		h := e.holds[i].String()
+		if holdHidden(o.Side, o.Sensitive) {
+			h = sensitiveValue
+		}
+		names[i] = fmt.Sprintf("%s (%s)", o.Address, h)
+	}
+	c.errorAt(e.orders[0], "Insufficient "+cur, fmt.Sprintf(
+		"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.",
+		show(l.Held, e.heldHidden), cur, show(l.Available.Add(l.Released), e.releasedHidden), cur, l.Available,
+		show(l.Released, e.releasedHidden), show(l.Remaining.Neg(), e.heldHidden || e.releasedHidden), cur, cur, listOf(names)))
 }
 
 // listOf joins up to ten items and says how many more there are.
@@ -96,6 +141,10 @@ func (c *computer) checkOpenNotional() {
 		return
 	}
 	kept, placed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}
+	keptHidden, placedHidden := map[string]bool{}, map[string]bool{}
+	notionalHidden := func(hidden []string) bool {
+		return slices.Contains(hidden, "price") || slices.Contains(hidden, "amount")
+	}
 	first := map[string]*Order{}
 	var unknown []string
 	for _, i := range c.managed {
@@ -109,6 +158,9 @@ func (c *computer) checkOpenNotional() {
 			continue
 		}
 		kept[q] = kept[q].Add(l.Price.Mul(l.RemainingAmount))
+		if _, d := c.addressOf(l); d != nil && notionalHidden(d.Sensitive) {
+			keptHidden[q] = true
+		}
 	}
 	for i := range c.plan.Actions {
 		a := &c.plan.Actions[i]
@@ -120,6 +172,7 @@ func (c *computer) checkOpenNotional() {
 			continue // reported as an unknown symbol
 		}
 		placed[q] = placed[q].Add(a.After.Price.Mul(a.After.Amount))
+		placedHidden[q] = placedHidden[q] || notionalHidden(a.After.Sensitive)
 		if first[q] == nil {
 			first[q] = a.After
 		}
@@ -140,9 +193,15 @@ func (c *computer) checkOpenNotional() {
 		}
 		total := kept[q].Add(placed[q])
 		if total.GreaterThan(limit) {
+			show := func(v decimal.Decimal, hidden bool) string {
+				if hidden {
+					return sensitiveValue
+				}
+				return v.String()
+			}
 			c.guardError(first[q], "max_open_notional", fmt.Sprintf(
 				"After this plan the managed %s orders would total %s %s (%s kept + %s placed), over the guard's max_open_notional of %s %s.",
-				q, total, q, kept[q], placed[q], limit, q))
+				q, show(total, keptHidden[q] || placedHidden[q]), q, show(kept[q], keptHidden[q]), show(placed[q], placedHidden[q]), limit, q))
 		}
 	}
 }

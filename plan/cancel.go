@@ -26,7 +26,11 @@ func (c *computer) destroy() {
 		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
 			continue
 		}
-		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyDestroy})
+		a := Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyDestroy}
+		if d != nil {
+			a.Sensitive = d.Sensitive
+		}
+		c.add(a)
 		c.noteCancel(i, d)
 	}
 }

@@ -219,6 +219,7 @@ func (c *computer) reconcileClosed(d *Order, forced bool) {
 		return
 	}
 	create.Prior = c.copyLive(&h)
+	note := lastOrderNote(&h, d)
 	switch {
 	case h.IsLive:
 		c.errorAt(d, "Order changed while planning",
@@ -226,21 +227,21 @@ func (c *computer) reconcileClosed(d *Order, forced bool) {
 	case forced:
 		create.Why = WhyRequested
 		create.Reasons = []string{"replacement requested with -replace"}
-		create.Notes = []string{lastOrderNote(&h)}
+		create.Notes = []string{note}
 		c.add(create)
 	case h.IsCancelled:
 		create.Why = WhyCancelledOutside
-		create.Reasons = []string{lastOrderNote(&h)}
+		create.Reasons = []string{note}
 		c.add(create)
 	case d.OnFill == "replace":
 		create.Why = WhyRefill
-		create.Reasons = []string{lastOrderNote(&h) + `; on_fill = "replace"`}
+		create.Reasons = []string{note + `; on_fill = "replace"`}
 		c.add(create)
 	default:
 		c.add(Action{
 			Kind: Filled, Address: d.Address, ClientOrderID: h.ClientOrderID,
 			Before: c.copyLive(&h), After: after,
-			Notes: []string{lastOrderNote(&h) + `; on_fill = "done", so it is not placed again (use -replace to place it again)`},
+			Notes: []string{note + `; on_fill = "done", so it is not placed again (use -replace to place it again)`},
 		})
 	}
 }
@@ -257,18 +258,36 @@ func (c *computer) lastClosed(d *Order) (LiveOrder, bool) {
 	return h, ok
 }
 
-func lastOrderNote(h *LiveOrder) string {
+// lastOrderNote says how the last order of d ended, hiding the amounts and
+// price that d's sensitive attributes would give away.
+func lastOrderNote(h *LiveOrder, d *Order) string {
 	if h.IsCancelled {
 		s := fmt.Sprintf("the last order %s was cancelled", h.OrderID)
 		if h.Reason != "" {
 			s += " (" + h.Reason + ")"
 		}
 		if h.ExecutedAmount.IsPositive() {
-			s += fmt.Sprintf(" after %s of %s filled", h.ExecutedAmount, h.OriginalAmount)
+			s += " after " + fillOf(h, d) + " filled"
 		}
 		return s
 	}
-	return fmt.Sprintf("the last order %s filled (%s of %s at %s)", h.OrderID, h.ExecutedAmount, h.OriginalAmount, h.Price)
+	return fmt.Sprintf("the last order %s filled (%s at %s)", h.OrderID, fillOf(h, d), showValue(d, "price", h.Price))
+}
+
+// fillOf is "executed of original" for a live order of d.
+func fillOf(l *LiveOrder, d *Order) string {
+	if isSensitive(d, "amount") {
+		return sensitiveValue + " of " + sensitiveValue
+	}
+	return fmt.Sprintf("%s of %s", l.ExecutedAmount, l.OriginalAmount)
+}
+
+// showValue is v as text, or a stand-in when d's attr is sensitive.
+func showValue(d *Order, attr string, v fmt.Stringer) string {
+	if isSensitive(d, attr) {
+		return sensitiveValue
+	}
+	return v.String()
 }
 
 // reconcileLive handles a desired order with one or more live orders: the
@@ -282,7 +301,7 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 	b := cs[best]
 	a := Action{Address: d.Address, Before: c.copyLive(b.live), After: c.copyOrder(d), MovedFrom: b.movedFrom}
 	if b.live.ExecutedAmount.IsPositive() {
-		a.Notes = append(a.Notes, fmt.Sprintf("%s of %s filled", b.live.ExecutedAmount, b.live.OriginalAmount))
+		a.Notes = append(a.Notes, fillOf(b.live, d)+" filled")
 	}
 	switch {
 	case forced || len(diffs[best]) > 0:
@@ -296,7 +315,7 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 			a.Reasons = append(a.Reasons, "replacement requested with -replace")
 		}
 		if b.live.ExecutedAmount.IsPositive() {
-			a.Notes[0] += fmt.Sprintf("; the replacement is placed for the full amount %s", d.Amount)
+			a.Notes[0] += "; the replacement is placed for the full amount " + showValue(d, "amount", d.Amount)
 		}
 		if b.movedFrom != "" {
 			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the new order gets the client_order_id of %s", b.movedFrom, d.Address))
@@ -319,7 +338,7 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		}
 		c.add(Action{
 			Kind: Cancel, Address: d.Address, ClientOrderID: cs[i].live.ClientOrderID, Before: c.copyLive(cs[i].live),
-			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom,
+			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom, Sensitive: d.Sensitive,
 			Reasons: []string{fmt.Sprintf("duplicate of order %s, which is %s", b.live.OrderID, what)},
 		})
 		c.noteCancel(cs[i].idx, d)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
 )
 
 // The JSON document of plan -json; docs/json-format.md describes it. Fields
@@ -79,11 +80,25 @@ type jsonLeftAlone struct {
 }
 
 type jsonBudget struct {
-	Currency  string `json:"currency"`
-	Available string `json:"available"`
-	Released  string `json:"released"`
-	Held      string `json:"held"`
-	Remaining string `json:"remaining"`
+	Currency  string   `json:"currency"`
+	Available string   `json:"available"`
+	Released  *string  `json:"released"`
+	Held      *string  `json:"held"`
+	Remaining *string  `json:"remaining"`
+	Sensitive []string `json:"sensitive"`
+}
+
+// jsonBudgetLine is b with the figures it names sensitive as null.
+func jsonBudgetLine(b BudgetLine) jsonBudget {
+	val := func(name string, v decimal.Decimal) *string {
+		if slices.Contains(b.Sensitive, name) {
+			return nil
+		}
+		s := v.String()
+		return &s
+	}
+	return jsonBudget{Currency: b.Currency, Available: b.Available.String(), Released: val("released", b.Released),
+		Held: val("held", b.Held), Remaining: val("remaining", b.Remaining), Sensitive: nonNil(b.Sensitive)}
 }
 
 type jsonDiag struct {
@@ -121,7 +136,7 @@ func RenderJSONWith(w io.Writer, p *Plan, diags hcl.Diagnostics, opts RenderOpti
 	doc.Summary.Place, doc.Summary.Replace, doc.Summary.Cancel = p.Counts()
 	doc.Summary.HasChanges = p.HasChanges()
 	for _, b := range p.Budget {
-		doc.Budget = append(doc.Budget, jsonBudget{b.Currency, b.Available.String(), b.Released.String(), b.Held.String(), b.Remaining.String()})
+		doc.Budget = append(doc.Budget, jsonBudgetLine(b))
 	}
 	for _, d := range diags {
 		jd := jsonDiag{Severity: "error", Summary: r.redact(d.Summary), Detail: r.redact(d.Detail)}
@@ -147,10 +162,7 @@ func nonNil(s []string) []string {
 }
 
 func (r *renderer) jsonChange(a *Action) jsonChange {
-	var sens []string
-	if a.After != nil {
-		sens = append(sens, a.After.Sensitive...)
-	}
+	sens := slices.Clone(a.Hidden())
 	val := func(attr string, v interface{ String() string }) *string {
 		if slices.Contains(sens, attr) {
 			return nil

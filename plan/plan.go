@@ -87,6 +87,20 @@ type Action struct {
 	// Why is a short, stable code for why the action is what it is; see the
 	// Why* constants. Empty for a plain placement or a no-op.
 	Why string
+	// Sensitive names, for a cancel of a duplicate of a configured order,
+	// the attributes of that order that are sensitive: the live order's
+	// values of them are hidden too. Other actions take them from After.
+	Sensitive []string
+}
+
+// Hidden returns the attributes whose values the action never shows, the
+// live order's as well as the desired one's: those of its configured order
+// that are derived from sensitive variables.
+func (a *Action) Hidden() []string {
+	if a.After != nil {
+		return a.After.Sensitive
+	}
+	return a.Sensitive
 }
 
 // The codes of Action.Why.
@@ -206,6 +220,9 @@ type BudgetLine struct {
 	Released  decimal.Decimal // by this plan's cancels, including the cancel half of replaces
 	Held      decimal.Decimal // by this plan's new orders
 	Remaining decimal.Decimal // Available + Released - Held; negative is a shortfall
+	// Sensitive names the figures ("released", "held", "remaining") that are
+	// derived from a sensitive price or amount, and are never shown.
+	Sensitive []string
 }
 
 // HasChanges reports whether the plan would cancel or place any order.

@@ -257,16 +257,16 @@ func (r *renderer) rows(a *Action) ([]row, int) {
 	if a.After != nil && a.Kind != Cancel {
 		newv = orderValues(a.After)
 	}
-	sensitiveOf := a.After
+	hidden := a.Hidden()
 	var rows []row
-	hidden := 0
+	unchanged := 0
 	for _, name := range attrOrder {
 		o, hasO := oldv[name]
 		n, hasN := newv[name]
 		if !hasO && !hasN {
 			continue
 		}
-		if isSensitive(sensitiveOf, name) {
+		if slices.Contains(hidden, name) {
 			if hasO {
 				o = sensitiveValue
 			}
@@ -276,12 +276,12 @@ func (r *renderer) rows(a *Action) ([]row, int) {
 		}
 		o, n = r.redactValue(o), r.redactValue(n)
 		if hasO && hasN && o == n && !slices.Contains(a.Changed, name) {
-			hidden++
+			unchanged++
 			continue
 		}
 		rows = append(rows, row{name: name, old: o, new: n, hasOld: hasO, hasNew: hasN, forces: slices.Contains(a.Changed, name)})
 	}
-	return rows, hidden
+	return rows, unchanged
 }
 
 func (r *renderer) row(x row, width int) {

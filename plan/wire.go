@@ -32,6 +32,7 @@ type wireAction struct {
 	Before        *wireLive  `json:"before,omitempty"`
 	Prior         *wireLive  `json:"prior,omitempty"`
 	After         *wireOrder `json:"after,omitempty"`
+	Sensitive     []string   `json:"sensitive,omitempty"`
 }
 
 type wireOrder struct {
@@ -75,6 +76,7 @@ type wireBudget struct {
 	Released  decimal.Decimal `json:"released"`
 	Held      decimal.Decimal `json:"held"`
 	Remaining decimal.Decimal `json:"remaining"`
+	Sensitive []string        `json:"sensitive,omitempty"`
 }
 
 type wirePos struct {
@@ -127,7 +129,7 @@ func toWirePlan(p *Plan) wirePlan {
 	for i := range p.Actions {
 		a := &p.Actions[i]
 		wa := wireAction{Kind: a.Kind, Address: a.Address, ClientOrderID: a.ClientOrderID, Why: a.Why,
-			Reasons: a.Reasons, Changed: a.Changed, Notes: a.Notes, MovedFrom: a.MovedFrom}
+			Reasons: a.Reasons, Changed: a.Changed, Notes: a.Notes, MovedFrom: a.MovedFrom, Sensitive: a.Sensitive}
 		wa.Before, wa.Prior = toWireLive(a.Before), toWireLive(a.Prior)
 		if o := a.After; o != nil {
 			wa.After = &wireOrder{o.Address, o.ClientOrderID, o.Symbol, o.Side, o.Type, o.Amount, o.Price, o.StopPrice,
@@ -150,7 +152,7 @@ func fromWirePlan(w *wirePlan) (*Plan, error) {
 			return nil, fmt.Errorf("action %d: %w", i+1, err)
 		}
 		a := Action{Kind: wa.Kind, Address: wa.Address, ClientOrderID: wa.ClientOrderID, Why: wa.Why,
-			Reasons: wa.Reasons, Changed: wa.Changed, Notes: wa.Notes, MovedFrom: wa.MovedFrom}
+			Reasons: wa.Reasons, Changed: wa.Changed, Notes: wa.Notes, MovedFrom: wa.MovedFrom, Sensitive: wa.Sensitive}
 		a.Before, a.Prior = fromWireLive(wa.Before), fromWireLive(wa.Prior)
 		if o := wa.After; o != nil {
 			a.After = &Order{Address: o.Address, ClientOrderID: o.ClientOrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,

@@ -301,9 +301,11 @@ func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instanc
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	v, _ = v.UnmarkDeep()
 	invalid := func(detail string) hcl.Diagnostics {
 		return append(diags, errDiag("Invalid count argument", detail, a.Expr.Range()))
+	}
+	if v.ContainsMarked() {
+		return nil, invalid("Sensitive values, or values derived from sensitive values, cannot be used as count arguments: the number of orders is shown in every plan, in their addresses.")
 	}
 	switch {
 	case !v.IsKnown():
@@ -335,12 +337,12 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 	invalid := func(detail string) ([]instance, hcl.Diagnostics) {
 		return nil, append(diags, errDiag("Invalid for_each argument", detail, a.Expr.Range()))
 	}
-	v, marks := v.UnmarkDeep()
-	mark := func(v cty.Value) cty.Value {
-		if len(marks) > 0 {
-			return v.Mark(sensitive)
-		}
-		return v
+	// Terraform's rule: the keys become addresses, which every plan shows.
+	// The values may be sensitive; each.value keeps their marks.
+	if v.IsMarked() {
+		return invalid("Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: " +
+			"each key becomes part of an order's address, which every plan shows. Use keys that are not sensitive, " +
+			"such as for_each = { for k in local.names : k => var.levels[k] }; the values may stay sensitive.")
 	}
 	ty := v.Type()
 	switch {
@@ -370,7 +372,7 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 		key := k.AsString()
 		// k is cty.StringVal(key) already: strings in cty are normalized.
 		in := instance{key: instanceKey{kind: 's', str: key}, name: "each", val: cty.ObjectVal(map[string]cty.Value{
-			"key": mark(k), "value": mark(e),
+			"key": k, "value": e,
 		})}
 		insts = append(insts, in)
 	}
