@@ -29,7 +29,7 @@ func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool
 	w := e.stdout
 	bold := color.New(color.Bold)
 	where := color.New(color.Bold)
-	if t.Environment == "production" {
+	if isProductionTarget(t.Environment, t.BaseURL) {
 		where = color.New(color.Bold, color.FgRed)
 	}
 	if !useColor {
@@ -75,8 +75,8 @@ func readLine(r io.Reader) (string, error) {
 // describeTarget names environment, account and namespace for people.
 func describeTarget(t plan.Target) string {
 	s := t.Environment
-	if t.Environment != "local" {
-		s += " (" + t.BaseURL + ")"
+	if t.BaseURL != "" && !strings.HasPrefix(t.BaseURL, "local:") {
+		s += " (" + t.BaseURL + ")" // the host actually used, whatever the label
 	}
 	if t.Account != "" {
 		s += ", account " + t.Account

@@ -45,6 +45,7 @@ func localStatePath(dir string) string {
 type endpoint struct {
 	environment, url, account, namespace, nonce string
 	localState                                  string // local without url: the simulator's state file
+	urlFrom                                     string // where url came from, for errors: "the url at main.hcl:3", "GEMINI_API_URL"
 }
 
 // connect opens the exchange named by the configuration's exchange block,
@@ -52,8 +53,12 @@ type endpoint struct {
 func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, error) {
 	ex := cfg.Exchange
 	ep := endpoint{environment: ex.Environment, url: ex.URL, account: ex.Account, namespace: ex.Namespace, nonce: ex.Nonce}
-	if ep.url == "" {
+	if ep.url != "" {
+		r := ex.URLRange
+		ep.urlFrom = fmt.Sprintf("the url at %s:%d", r.Filename, r.Start.Line)
+	} else {
 		ep.url = e.getenv("GEMINI_API_URL")
+		ep.urlFrom = "GEMINI_API_URL"
 		if ep.url != "" && !ex.NamespaceSet {
 			where := "an exchange block"
 			if ex.Range.Filename != "" {
@@ -73,7 +78,7 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 
 // connectTarget opens the exchange a saved plan was computed against.
 func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
-	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce}
+	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce, urlFrom: "the saved plan's base_url"}
 	// A saved plan goes to the exchange it was made against and nowhere
 	// else; when the environment names another one, or the local book it
 	// was made from is not here, it is refused before any request.
@@ -169,6 +174,12 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 	if err := gemini.CheckURL(url); err != nil {
 		conn.close()
 		return nil, err
+	}
+	if ep.localState == "" {
+		if err := checkHost(env, url, ep.urlFrom); err != nil {
+			conn.close()
+			return nil, err
+		}
 	}
 	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
 	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {

@@ -60,7 +60,7 @@ func CheckURL(raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !IsLoopbackHost(u.Hostname()) {
 			return fmt.Errorf("refusing exchange URL %q: http:// would send API requests unencrypted; "+
 				"use https://, or http:// only to a loopback address (127.0.0.1, ::1, localhost)", shown)
 		}
@@ -73,7 +73,9 @@ func CheckURL(raw string) error {
 	return nil
 }
 
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost reports whether host is this machine: localhost or a
+// loopback address (127.0.0.0/8, ::1).
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true
 	}

@@ -77,6 +77,7 @@ func (c *Config) evalExchange(ctx *hcl.EvalContext) hcl.Diagnostics {
 			diags = append(diags, d)
 		} else {
 			c.Exchange.URL = strings.TrimRight(s, "/")
+			c.Exchange.URLRange = a.Expr.Range()
 		}
 	}
 	if s, _, ok := str("account", "account"); ok {

@@ -84,11 +84,12 @@ type Variable struct {
 
 // Exchange is the configuration's exchange block, with defaults applied.
 type Exchange struct {
-	Environment string // "local" (default), "sandbox" or "production"
-	URL         string // empty unless set: the environment's base URL applies
-	Account     string // sub-account; empty for the key's own account
-	Namespace   string // default "default", only for the local exchange (see Shared)
-	Nonce       string // "increasing" (default) or "time"
+	Environment string    // "local" (default), "sandbox" or "production"
+	URL         string    // empty unless set: the environment's base URL applies
+	URLRange    hcl.Range // the url attribute's value, when set
+	Account     string    // sub-account; empty for the key's own account
+	Namespace   string    // default "default", only for the local exchange (see Shared)
+	Nonce       string    // "increasing" (default) or "time"
 	Range       hcl.Range
 	// NamespaceSet is true when the exchange block names the namespace.
 	NamespaceSet bool
