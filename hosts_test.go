@@ -19,13 +19,13 @@ func TestHostDecidesNotTheLabel(t *testing.T) {
 		want        string
 	}{
 		{name: "production url, no environment", block: "exchange {\n  namespace = \"h\"\n  url = \"https://api.gemini.com\"\n}\n",
-			want: `the url at \S+main\.hcl:2 is https://api\.gemini\.com, which is Gemini's production exchange.*environment = "local".*set environment = "production"`},
+			want: `the url at \S+main\.hcl:3 is https://api\.gemini\.com, which is Gemini's production exchange.*environment = "local".*set environment = "production"`},
 		{name: "production url, local", block: "exchange {\n  namespace = \"h\"\n  environment = \"local\"\n  url = \"https://api.gemini.com/\"\n}\n",
-			want: `the url at \S+main\.hcl:3 is https://api\.gemini\.com, which is Gemini's production exchange`},
+			want: `the url at \S+main\.hcl:4 is https://api\.gemini\.com, which is Gemini's production exchange`},
 		{name: "production url, sandbox", block: "exchange {\n  namespace = \"h\"\n  environment = \"sandbox\"\n  url = \"https://API.Gemini.com.\"\n}\n",
-			want: `the url at \S+main\.hcl:3 .*Gemini's production exchange.*environment = "sandbox"`},
+			want: `the url at \S+main\.hcl:4 .*Gemini's production exchange.*environment = "sandbox"`},
 		{name: "remote host, local", block: "exchange {\n  namespace = \"h\"\n  url = \"https://203.0.113.7:8443\"\n}\n",
-			want: `the url at \S+main\.hcl:2 is https://203\.0\.113\.7:8443, which is not on this machine`},
+			want: `the url at \S+main\.hcl:3 is https://203\.0\.113\.7:8443, which is not on this machine`},
 		{name: "remote host, sandbox", block: "exchange {\n  namespace = \"h\"\n  environment = \"sandbox\"\n  url = \"https://gemini.example.com\"\n}\n",
 			want: `not on this machine.*set environment = "production"`},
 		{name: "sandbox url, local", block: "exchange {\n  namespace = \"h\"\n  url = \"https://api.sandbox.gemini.com\"\n}\n",
