@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"orderform/apply"
+	"orderform/gemini"
 	"orderform/plan"
 )
 
@@ -93,7 +94,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		fmt.Fprintln(e.stdout, "Apply cancelled. Nothing was changed.")
 		return exitError
 	}
-	return execute(e, r.conn, r.plan, req.jsonOut, color)
+	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)
 }
 
 // applySaved re-reads the exchange, refuses a plan that is expired, aimed at
@@ -144,20 +145,22 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 	if !s.Plan.HasChanges() {
 		return exitOK
 	}
-	return execute(e, conn, s.Plan, jsonOut, color)
+	return execute(e, conn, s.Plan, readAt, jsonOut, color)
 }
 
-// execute carries out a plan and reports.
-func execute(e *cliEnv, conn *connection, p *plan.Plan, jsonOut, color bool) int {
+// execute carries out a plan and reports. readAt is the local time just
+// before the book the plan rests on was read.
+func execute(e *cliEnv, conn *connection, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
 	hooks := apply.TextHooks(e.stdout)
 	if jsonOut {
 		hooks = apply.JSONHooks(e.stdout)
 	} else {
 		fmt.Fprintln(e.stdout)
 	}
-	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir}, p, apply.Options{
+	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir, timeNonce: conn.target.Nonce == "time"}, p, apply.Options{
 		Namespace: p.Target.Namespace,
 		Hooks:     hooks,
+		ReadAt:    exchangeTimeAtLeast(conn.client, readAt),
 		// The client sends one private request at a time per key anyway;
 		// one step at a time means that after Ctrl-C nothing queued is sent.
 		Concurrency: 1,
@@ -197,4 +200,15 @@ func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
 	}
 	b, _ := json.Marshal(line)
 	fmt.Fprintf(e.stdout, "%s\n", b)
+}
+
+// exchangeTimeAtLeast returns a time on the exchange's clock no later than
+// the moment the local clock read local: local plus the lowest offset the
+// exchange's answers allow. Zero when no answer has told the offset yet.
+func exchangeTimeAtLeast(c *gemini.Client, local time.Time) time.Time {
+	lo, _, known := c.ClockBounds()
+	if !known || local.IsZero() {
+		return time.Time{}
+	}
+	return local.Add(lo)
 }

@@ -33,6 +33,8 @@ type planRun struct {
 	// live, by client order id, as read for the plan.
 	history map[string]plan.LiveOrder
 	diags   hcl.Diagnostics
+	// readAt is the local time just before the book was read.
+	readAt time.Time
 }
 
 func (r *planRun) close() {
@@ -70,6 +72,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	}
 	run := &planRun{cfg: cfg, conn: conn}
 	now := time.Now()
+	run.readAt = now
 
 	needs := readNeeds{}
 	if !opts.destroy {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"orderform/apply"
 	"orderform/gemini"
@@ -12,10 +13,64 @@ import (
 
 // geminiExchange is the gemini client as apply sees it: placements and
 // cancels whose ambiguous failures are marked so that apply looks the order
-// up before deciding to place again.
+// up before deciding to place again, and can tell when such a placement can
+// no longer land.
 type geminiExchange struct {
 	c        *gemini.Client
 	cacheDir string
+	// timeNonce says the key uses time-based nonces (the target's nonce
+	// mode); otherwise they increase strictly.
+	timeNonce bool
+	// now is the client's local clock (default time.Now).
+	now func() time.Time
+}
+
+// Time-based nonces (gemini/nonce.go): a nonce is the local time in
+// seconds, run ahead by at most timeNonceLead when requests come faster than
+// one a second, and Gemini takes it while it is within timeNonceWindow of
+// the exchange's clock.
+const (
+	timeNonceLead   = 10 * time.Second
+	timeNonceWindow = 30 * time.Second
+)
+
+func (x geminiExchange) clock() time.Time {
+	if x.now != nil {
+		return x.now()
+	}
+	return time.Now()
+}
+
+// placeError is a failure of Place, with the local time by which its
+// request had been signed (when Place returned), for Landable.
+type placeError struct {
+	err      error
+	signedBy time.Time
+}
+
+func (e *placeError) Error() string { return e.err.Error() }
+func (e *placeError) Unwrap() error { return e.err }
+
+// Landable: under increasing nonces the lookup apply made after the
+// placement carried a higher nonce, and the exchange took it, so it refuses
+// the placement should it arrive now. Under time-based nonces the placement
+// is refused once the exchange's clock is past its nonce's window: on the
+// local clock, once now + the lowest offset the exchange's answers allow is
+// past signedBy + lead + window (+1 s, as nonces are whole seconds).
+func (x geminiExchange) Landable(err error) (time.Duration, bool) {
+	var pe *placeError
+	if !errors.As(err, &pe) {
+		return 0, false
+	}
+	if !x.timeNonce {
+		return 0, true
+	}
+	lo, _, known := x.c.ClockBounds()
+	if !known {
+		return 0, false
+	}
+	dead := pe.signedBy.Add(timeNonceLead + timeNonceWindow + time.Second)
+	return max(dead.Sub(x.clock().Add(lo)), 0), true
 }
 
 func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error) {
@@ -38,7 +93,7 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.cacheDir)
 		}
-		return plan.LiveOrder{}, markAmbiguous(err)
+		return plan.LiveOrder{}, &placeError{err: markAmbiguous(err), signedBy: x.clock()}
 	}
 	return liveFromGemini(got), nil
 }

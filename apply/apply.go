@@ -3,12 +3,23 @@
 // Cancels come first (plain cancels, duplicates, and the cancel half of
 // replaces), then placements (creates, and the place half of replaces whose
 // cancel was confirmed). No placement is ever retried blindly: after an
-// ambiguous failure apply looks the client order id up, adopts the order if
-// it landed, and places again only if it did not, a bounded number of times.
+// ambiguous failure apply looks the client order id up and adopts the order
+// if it landed. It places again only once the first request is provably
+// dead (Exchange.Landable: under increasing nonces the lookup's later nonce
+// was accepted; under time-based nonces the nonce window has passed on the
+// exchange's clock), a bounded number of times; otherwise the outcome is
+// unknown and the next plan decides. "Landed" is judged on exchange
+// timestamps alone: a closed order with the client order id counts as this
+// run's (or a concurrent run's) unless the plan saw it or it is older than
+// what the plan saw or than the plan's read of the book.
+//
 // Independent actions go on after one fails. When ctx is cancelled, apply
 // starts no new request, settles the ones in flight, and reports. After the
-// work one read of the active orders verifies that no address has two live
-// orders, and cancels the newer ones if it does.
+// work one read of the active orders verifies the addresses this run placed
+// at: a live order there that this run did not make is a concurrent
+// placement (another apply), reported as a failure; the newer of two live
+// orders is cancelled unless the address has prevent_cancel. Duplicates at
+// addresses the run did not touch are reported, never cancelled.
 //
 // A replace whose old order filled completely before it could be cancelled
 // is not placed (that would double the position); it is reported skipped and
@@ -43,6 +54,15 @@ type Exchange interface {
 	Lookup(ctx context.Context, clientOrderID string) ([]plan.LiveOrder, error)
 	// ActiveOrders returns the account's live orders.
 	ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error)
+	// Landable says how much longer (on the local clock, from now) the
+	// request of a Place that failed with err, an ambiguous error, may
+	// still be taken by the exchange, given that a Lookup begun after that
+	// Place returned has been answered since. Zero means it is dead: under
+	// increasing nonces the lookup's later nonce was accepted, so the
+	// exchange refuses the earlier one; under time-based nonces the nonce
+	// window has passed on the exchange's clock. ok is false when the
+	// exchange cannot tell; apply then does not place again.
+	Landable(err error) (wait time.Duration, ok bool)
 }
 
 // ErrAmbiguous marks a failure after which the request may or may not have
@@ -77,12 +97,18 @@ type Options struct {
 	// RateLimitWait (default 1 s), then twice as long each time, up to 8 s.
 	RateLimitRetries int
 	RateLimitWait    time.Duration
-	// ClockSkew is how far the exchange's clock may be behind ours (default 1
-	// minute). A closed order with the client id that was submitted later than
-	// ClockSkew before our first attempt counts as ours; older ones are
-	// history of the address. Erring large is safe: it can only stop a second
-	// placement, never cause one.
-	ClockSkew time.Duration
+	// ReadAt is a time on the exchange's clock no later than the start of
+	// the read of the book the plan was made from (zero: unknown). A closed
+	// order with a placement's client order id that the plan did not see
+	// and that was submitted before ReadAt was closed before the plan read
+	// the book: it is the address's history, not the placement. Unknown
+	// (or too early) is safe: it can only stop a second placement.
+	ReadAt time.Time
+	// MaxLandableWait bounds how long a placement waits for its first,
+	// ambiguous request to become provably dead (Exchange.Landable) before
+	// it places again (default 2 minutes); beyond it the outcome is
+	// unknown.
+	MaxLandableWait time.Duration
 
 	// Concurrency is how many requests are in flight at once (default 4).
 	// The client paces and serializes private calls anyway.
@@ -116,8 +142,8 @@ func (o Options) withDefaults() Options {
 	if o.RateLimitWait <= 0 {
 		o.RateLimitWait = time.Second
 	}
-	if o.ClockSkew <= 0 {
-		o.ClockSkew = time.Minute
+	if o.MaxLandableWait <= 0 {
+		o.MaxLandableWait = 2 * time.Minute
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
@@ -172,6 +198,7 @@ func Apply(ctx context.Context, ex Exchange, p *plan.Plan, opts Options) *Report
 	defer stopAfter()
 
 	r := &runner{ctx: ctx, settle: settle, ex: ex, opts: opts, hooks: emitter{hooks: opts.Hooks}}
+	r.see(actions)
 	jobs, cancels, places := r.sort(actions)
 	r.each(cancels, StepCancel, r.cancelStep)
 	var ready []*job

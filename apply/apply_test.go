@@ -204,6 +204,9 @@ func TestAmbiguousReplaceIgnoresTheOldOrder(t *testing.T) {
 	}
 }
 
+// A filled order of the address, older than the plan's read of the book,
+// that the plan did not see (its history walk started later): history, not
+// the placement. Judged on the exchange's clock alone (Options.ReadAt).
 func TestAmbiguousCreateIgnoresOldHistory(t *testing.T) {
 	f := newFake()
 	old := f.seed(order("order.a"))
@@ -215,10 +218,212 @@ func TestAmbiguousCreateIgnoresOldHistory(t *testing.T) {
 		}
 		return fault{}
 	}
-	rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
+	opts := testOptions(f)
+	opts.ReadAt = f.now()
+	rep := run(context.Background(), f, []plan.Action{create("order.a")}, opts)
 	mustOK(t, rep)
 	if res := only(t, rep); res.Status != apply.StatusPlaced || res.OrderID == old.OrderID {
 		t.Errorf("result %+v, want a new order placed", res)
+	}
+}
+
+// Without ReadAt, a closed order the plan did not see may be this run's:
+// apply errs towards not placing a second time.
+func TestAmbiguousCreateWithoutReadAtDoesNotPlaceAgain(t *testing.T) {
+	f := newFake()
+	old := f.seed(order("order.a"))
+	f.fill(old.OrderID, "")
+	f.advance(time.Hour)
+	f.onPlace = func(n int, o plan.Order) fault { return fault{drop: true, err: errTimeout} }
+	rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
+	if n := f.count("place", "of:test:a"); n != 1 {
+		t.Errorf("placed %d times, want 1", n)
+	}
+	if res := only(t, rep); res.Status != apply.StatusAdopted {
+		t.Errorf("result %+v, want the unseen fill adopted", res)
+	}
+}
+
+// Issue 12, case 2, at any clock skew: the placement's answer is lost and it
+// fills at once. Its timestamp is compared with the plan's Prior and ReadAt
+// (exchange times), never with the local clock, which here is minutes off
+// either way: it is adopted, never placed again.
+func TestAmbiguousFillWhateverTheLocalClock(t *testing.T) {
+	for _, skew := range []time.Duration{-15 * time.Minute, -2 * time.Minute, 0, 2 * time.Minute, 15 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			f := newFake()
+			prior := f.seed(order("order.a"))
+			f.fill(prior.OrderID, "")
+			prior = *f.find(prior.OrderID)
+			f.advance(5 * time.Second)
+			readAt := f.now()
+			f.onPlace = func(n int, o plan.Order) fault { return fault{err: errTimeout} }
+			f.afterPlace = func(n int, lo plan.LiveOrder) { f.fill(lo.OrderID, "") }
+			opts := testOptions(f)
+			opts.ReadAt = readAt
+			opts.Now = func() time.Time { return f.now().Add(skew) }
+			a := create("order.a")
+			a.Prior = &prior
+			rep := run(context.Background(), f, []plan.Action{a}, opts)
+			if res := only(t, rep); res.Status != apply.StatusAdopted || res.OrderID == prior.OrderID {
+				t.Errorf("result %+v, want the new fill adopted", res)
+			}
+			if n := f.count("place", "of:test:a"); n != 1 {
+				t.Errorf("placed %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// A concurrent run placed the address after this run's plan read the book
+// and before this run's placement, and its order filled at once. This run's
+// placement fails ambiguously and did not land: the lookup finds the other
+// run's fill, newer than the read, and nothing is placed again.
+func TestAmbiguousCreateSeesAConcurrentFill(t *testing.T) {
+	f := newFake()
+	readAt := f.now()
+	f.advance(2 * time.Second)
+	other := f.seed(order("order.a"))
+	f.fill(other.OrderID, "")
+	f.onPlace = func(n int, o plan.Order) fault { return fault{drop: true, err: errTimeout} }
+	opts := testOptions(f)
+	opts.ReadAt = readAt
+	rep := run(context.Background(), f, []plan.Action{create("order.a")}, opts)
+	if n := f.count("place", "of:test:a"); n != 1 {
+		t.Errorf("placed %d times, want 1: the other run's fill stands for this address", n)
+	}
+	if res := only(t, rep); res.OrderID != other.OrderID {
+		t.Errorf("result %+v, want order %s", res, other.OrderID)
+	}
+}
+
+// A replace of the kept one of two duplicates: the newer duplicate had been
+// cancelled by an earlier run's verification, before this plan read the
+// book. It is history (older than ReadAt), not the replacement.
+func TestAmbiguousReplaceIgnoresAnOlderCancelledDuplicate(t *testing.T) {
+	f := newFake()
+	keep := f.seed(order("order.b"))
+	dup := f.seed(order("order.b"))
+	f.Cancel(context.Background(), dup.OrderID)
+	f.advance(time.Minute)
+	readAt := f.now()
+	f.onPlace = func(n int, o plan.Order) fault {
+		if n == 1 {
+			return fault{drop: true, err: errTimeout}
+		}
+		return fault{}
+	}
+	opts := testOptions(f)
+	opts.ReadAt = readAt
+	rep := run(context.Background(), f, []plan.Action{replace("order.b", keep)}, opts)
+	mustOK(t, rep)
+	if res := only(t, rep); res.Status != apply.StatusReplaced || res.OrderID == dup.OrderID || res.OrderID == keep.OrderID {
+		t.Errorf("result %+v, want replaced by a new order", res)
+	}
+}
+
+// Issue 12, case 4: under time-based nonces a request that failed
+// ambiguously may still land until its nonce leaves the exchange's window.
+// An empty lookup alone never leads to a second placement.
+func TestAmbiguousPlacementWaitsUntilProvablyDead(t *testing.T) {
+	const window = 41 * time.Second
+	setup := func(f *fakeExchange) {
+		start := time.Time{}
+		f.landable = func(err error) (time.Duration, bool) {
+			if start.IsZero() {
+				start = f.now()
+			}
+			return max(window-f.now().Sub(start), 0), true
+		}
+	}
+	t.Run("dead after the window: placed again once", func(t *testing.T) {
+		f := newFake()
+		setup(f)
+		f.onPlace = func(n int, o plan.Order) fault {
+			if n == 1 {
+				return fault{drop: true, err: errTimeout}
+			}
+			return fault{}
+		}
+		var slept []time.Duration
+		opts := testOptions(f)
+		opts.Sleep = func(ctx context.Context, d time.Duration) error {
+			slept = append(slept, d)
+			f.advance(d)
+			return ctx.Err()
+		}
+		rep := run(context.Background(), f, []plan.Action{create("order.a")}, opts)
+		mustOK(t, rep)
+		if n := f.count("place", "of:test:a"); n != 2 {
+			t.Errorf("placed %d times, want 2", n)
+		}
+		if n := f.count("lookup", "of:test:a"); n != 2 {
+			t.Errorf("%d lookups, want 2 (one before the wait, one after)", n)
+		}
+		var total time.Duration
+		for _, d := range slept {
+			total += d
+		}
+		if total < window {
+			t.Errorf("waited %s in all, want at least the window %s before placing again", total, window)
+		}
+	})
+	t.Run("lands during the wait: adopted, placed once", func(t *testing.T) {
+		f := newFake()
+		setup(f)
+		var held plan.Order
+		f.onPlace = func(n int, o plan.Order) fault { held = o; return fault{drop: true, err: errTimeout} }
+		opts := testOptions(f)
+		opts.Sleep = func(ctx context.Context, d time.Duration) error {
+			if d > 10*time.Second { // the slow request is taken while apply waits
+				f.seed(held)
+			}
+			f.advance(d)
+			return ctx.Err()
+		}
+		rep := run(context.Background(), f, []plan.Action{create("order.a")}, opts)
+		if res := only(t, rep); res.Status != apply.StatusAdopted {
+			t.Errorf("result %+v, want adopted", res)
+		}
+		if n := f.count("place", "of:test:a"); n != 1 {
+			t.Errorf("placed %d times, want 1", n)
+		}
+		if n := len(f.live()["of:test:a"]); n != 1 {
+			t.Errorf("%d live orders, want 1", n)
+		}
+	})
+	for _, tc := range []struct {
+		name     string
+		landable func(error) (time.Duration, bool)
+		max      time.Duration
+		stop     bool
+	}{
+		{name: "cannot tell", landable: func(error) (time.Duration, bool) { return 0, false }},
+		{name: "window longer than the wait allowed", landable: func(error) (time.Duration, bool) { return time.Hour, true }},
+		{name: "interrupted while waiting", landable: func(error) (time.Duration, bool) { return time.Minute, true }, stop: true},
+		{name: "still landable after the wait", landable: func(error) (time.Duration, bool) { return time.Minute, true }},
+	} {
+		t.Run(tc.name+": unknown, placed once", func(t *testing.T) {
+			f := newFake()
+			f.landable = tc.landable
+			f.onPlace = func(n int, o plan.Order) fault { return fault{drop: true, err: errTimeout} }
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opts := testOptions(f)
+			opts.Sleep = func(ctx2 context.Context, d time.Duration) error {
+				if tc.stop && d >= time.Minute {
+					cancel()
+				}
+				return ctx2.Err()
+			}
+			rep := run(ctx, f, []plan.Action{create("order.a")}, opts)
+			if res := only(t, rep); res.Status != apply.StatusUnknown {
+				t.Errorf("result %+v, want unknown", res)
+			}
+			if n := f.count("place", "of:test:a"); n != 1 {
+				t.Errorf("placed %d times, want 1", n)
+			}
+		})
 	}
 }
 

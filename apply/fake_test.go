@@ -55,6 +55,8 @@ type fakeExchange struct {
 	// afterPlace runs (unlocked) after a Place has been decided, before it
 	// answers: a test interrupts here, or lets "another apply" place too.
 	afterPlace func(n int, lo plan.LiveOrder)
+	// landable answers Landable; default: dead at once (increasing nonces).
+	landable func(err error) (time.Duration, bool)
 }
 
 func newFake() *fakeExchange {
@@ -198,6 +200,13 @@ func (f *fakeExchange) Lookup(ctx context.Context, clientOrderID string) ([]plan
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeExchange) Landable(err error) (time.Duration, bool) {
+	if f.landable != nil {
+		return f.landable(err)
+	}
+	return 0, true
 }
 
 func (f *fakeExchange) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error) {

@@ -13,16 +13,17 @@ const maxBackoff = 8 * time.Second
 // is confirmed, exactly once.
 //
 // Immediately before each request apply knows that no order with the client
-// order id is live: from the plan's read for the first, from a lookup after
-// an ambiguous failure for the next ones. If a lookup finds that the order
-// landed it is adopted; if lookups cannot tell, the result is Unknown and
+// order id is live and that no earlier request for it can still land: from
+// the plan's read for the first; for the next ones, from a lookup after an
+// ambiguous failure that found nothing, made once the failed request was
+// provably dead (Exchange.Landable). If a lookup finds that the order
+// landed it is adopted; if nobody can tell, the result is Unknown and
 // nothing is placed again.
 func (r *runner) placeStep(j *job) {
 	want := *j.a.After
 	res := &j.res
 	o := r.begin(Event{Address: j.a.Address, ClientOrderID: want.ClientOrderID, Kind: j.a.Kind, Action: StepPlace})
 	defer func() { r.finish(j, o) }()
-	first := r.opts.Now()
 	for attempt := 1; ; attempt++ {
 		if r.stopped() {
 			r.markInterrupted()
@@ -60,16 +61,7 @@ func (r *runner) placeStep(j *job) {
 			return
 		}
 		o.note(fmt.Sprintf("%v; looking up %s", err, want.ClientOrderID))
-		orders, lerr := r.lookup(o, want.ClientOrderID, true)
-		if lerr != nil {
-			res.Status = StatusUnknown
-			res.Reason = fmt.Sprintf("%v; could not tell whether it landed: %v", err, lerr)
-			res.Next = "run `orderform plan`: it reads the book and shows whether the order exists; it was not placed again"
-			r.oldGone(res)
-			return
-		}
-		if lo := r.landed(orders, j.a.Before, j.a.Prior, first); lo != nil {
-			r.placed(res, *lo, true)
+		if r.resolve(o, j, err) {
 			return
 		}
 		if attempt >= r.opts.MaxAttempts {
@@ -79,7 +71,49 @@ func (r *runner) placeStep(j *job) {
 			r.oldGone(res)
 			return
 		}
-		o.note(fmt.Sprintf("attempt %d did not land; placing again", attempt))
+		o.note(fmt.Sprintf("attempt %d did not land and can no longer land; placing again", attempt))
+	}
+}
+
+// resolve settles an ambiguous placement (err): it looks the client order
+// id up and adopts the order if it landed. It returns false only when the
+// order did not land and the failed request is provably dead, so that
+// placing again cannot make a second order; otherwise it sets the result
+// and returns true.
+func (r *runner) resolve(o *op, j *job, err error) bool {
+	res, id := &j.res, j.a.After.ClientOrderID
+	unknown := func(why string) bool {
+		res.Status = StatusUnknown
+		res.Reason = fmt.Sprintf("%v; %s", err, why)
+		res.Next = "run `orderform plan`: it reads the book and shows whether the order exists; it was not placed again"
+		r.oldGone(res)
+		return true
+	}
+	for waited := false; ; waited = true {
+		orders, lerr := r.lookup(o, id, !waited)
+		if lerr != nil {
+			return unknown(fmt.Sprintf("could not tell whether it landed: %v", lerr))
+		}
+		if lo := r.landed(orders, j); lo != nil {
+			r.placed(res, *lo, true)
+			return true
+		}
+		wait, ok := r.ex.Landable(err)
+		switch {
+		case !ok:
+			return unknown("the lookup found nothing, but the exchange cannot tell whether the request may still land")
+		case wait <= 0:
+			return false
+		case waited:
+			return unknown(fmt.Sprintf("the lookup found nothing, but the request may still land for %s", wait.Round(time.Second)))
+		case wait > r.opts.MaxLandableWait:
+			return unknown(fmt.Sprintf("the lookup found nothing, but the request may still land for %s (its nonce is still valid on the exchange)", wait.Round(time.Second)))
+		}
+		o.note(fmt.Sprintf("the lookup found nothing, but the request may still land for %s (its nonce is still valid on the exchange); waiting before looking again", wait.Round(time.Second)))
+		if serr := r.opts.Sleep(r.ctx, wait); serr != nil {
+			r.markInterrupted()
+			return unknown("interrupted while waiting for the request's nonce to expire; the lookup had found nothing")
+		}
 	}
 }
 
@@ -134,24 +168,38 @@ func nextForCancelReason(reason string) string {
 }
 
 // landed picks, from the orders with the client order id, the one an
-// ambiguous placement made: the oldest live one, else the newest closed one
-// submitted after first (less ClockSkew). The order the replace cancelled
-// is not a candidate, nor are older closed ones (the address's history):
-// prior, the last closed order the plan saw, and anything submitted before
-// it are history for certain.
-func (r *runner) landed(orders []plan.LiveOrder, before, prior *plan.LiveOrder, first time.Time) *plan.LiveOrder {
-	cutoff := first.Add(-r.opts.ClockSkew).UnixMilli()
+// ambiguous placement made: the oldest live one the plan did not see, else
+// the newest closed one that is not the address's history. Only exchange
+// timestamps are compared with exchange timestamps. History is what the
+// plan saw (the order a replace cancels, duplicates, the create's Prior),
+// anything closed that is not newer than the newest of those, and anything
+// closed submitted before the plan read the book (Options.ReadAt). Every
+// other closed order was submitted after the plan read the book: this
+// run's, or a concurrent run's, which must not be placed again either.
+func (r *runner) landed(orders []plan.LiveOrder, j *job) *plan.LiveOrder {
+	id := j.a.After.ClientOrderID
+	var floor *plan.LiveOrder // the newest order of the address the plan saw
+	for _, s := range append(r.seenByID[id], j.a.Before, j.a.Prior) {
+		if s != nil && (floor == nil || older(*floor, *s)) {
+			floor = s
+		}
+	}
+	var readAt int64
+	if !r.opts.ReadAt.IsZero() {
+		readAt = r.opts.ReadAt.UnixMilli()
+	}
 	var pick *plan.LiveOrder
 	for _, lo := range orders {
 		switch {
-		case before != nil && lo.OrderID == before.OrderID:
-		case prior != nil && (lo.OrderID == prior.OrderID || (!lo.IsLive && lo.TimestampMS != 0 && lo.TimestampMS <= prior.TimestampMS)):
+		case r.seen[lo.OrderID]:
 		case lo.IsLive:
 			if pick == nil || !pick.IsLive || older(lo, *pick) {
 				pick = &lo
 			}
 		case pick != nil && pick.IsLive:
-		case lo.TimestampMS == 0 || lo.TimestampMS >= cutoff:
+		case floor != nil && lo.TimestampMS != 0 && !older(*floor, lo):
+		case readAt != 0 && lo.TimestampMS != 0 && lo.TimestampMS < readAt:
+		default:
 			if pick == nil || older(*pick, lo) {
 				pick = &lo
 			}

@@ -21,8 +21,28 @@ type runner struct {
 	opts   Options
 	hooks  emitter
 
+	// seen holds the order ids of every order the plan saw (live orders it
+	// acted on or kept, creates' Prior), seenByID the same orders by client
+	// order id: none of them is ever taken for a placement of this run.
+	seen     map[string]bool
+	seenByID map[string][]*plan.LiveOrder
+
 	mu          sync.Mutex
 	interrupted bool // some work was skipped because ctx was done
+}
+
+// see records the orders the plan's actions name.
+func (r *runner) see(actions []plan.Action) {
+	r.seen, r.seenByID = map[string]bool{}, map[string][]*plan.LiveOrder{}
+	for _, a := range actions {
+		for _, lo := range []*plan.LiveOrder{a.Before, a.Prior} {
+			if lo == nil || lo.OrderID == "" || r.seen[lo.OrderID] {
+				continue
+			}
+			r.seen[lo.OrderID] = true
+			r.seenByID[lo.ClientOrderID] = append(r.seenByID[lo.ClientOrderID], lo)
+		}
+	}
 }
 
 // job is one action of the plan and what became of it.
