@@ -300,16 +300,26 @@ func (c *Client) OrdersHistory(ctx context.Context, q HistoryQuery) ([]Order, er
 // orders, 20 s at the default private pace.
 const maxHistoryPages = 100
 
+// minHistoryCap is the smallest page Gemini is assumed to cap history at
+// without saying so: its own default page (50 orders). It only serves to tell
+// a page cut by the cap within one millisecond from a few orders that
+// happen to share one.
+const minHistoryCap = 50
+
 // ErrHistoryTruncated is returned, wrapped and with the orders read so far,
 // when AllOrdersHistory stops at its page limit.
 var ErrHistoryTruncated = errors.New("order history is longer than orderform reads in one walk; start it later")
 
 // AllOrdersHistory returns every closed order of symbol after since
-// (timestampms; 0 = from the start), newest first. It walks pages of 500
-// forward by timestamp as Gemini documents: each page asks for orders after
-// the newest timestampms seen so far, inclusive, and orders are de-duplicated
-// by order id, so orders sharing a millisecond are not lost whichever way
-// Gemini compares. It stops at a short page or maxHistoryPages.
+// (timestampms; 0 = from the start), newest first. It walks pages forward by
+// timestamp as Gemini documents, until an empty page: each page asks for
+// up to 500 orders after the newest timestampms seen so far, inclusive, and
+// orders are de-duplicated by order id, so orders sharing a millisecond are
+// not lost whichever way Gemini compares. A page that brings nothing new
+// holds only that millisecond's orders; then, as Gemini's recipe has it, the
+// orders after newest+1 are asked for, and the walk ends when that page is
+// empty. A page shorter than 500 never ends the walk by itself: Gemini may
+// cap pages below the limit asked without saying so.
 //
 // The walk is only sound if a request with a timestamp answers the oldest
 // orders after it; the reference (§3.12) marks that AMBIGUOUS, and a Gemini
@@ -317,18 +327,34 @@ var ErrHistoryTruncated = errors.New("order history is longer than orderform rea
 // with the older orders silently missing. So when the first page is full,
 // one more request for the single order after since tells the two apart:
 // it is the oldest order (the walk is sound) or the newest (it is not, and
-// ErrHistoryTruncated is returned). A full page that adds nothing (more
-// than a page of orders in one millisecond) is ErrHistoryTruncated too.
+// ErrHistoryTruncated is returned). More orders in one millisecond than a
+// page holds cannot be walked past: newest+1 finding orders the inclusive
+// page did not show means exactly that, and so does a page of one
+// millisecond's orders, none new, as long as the longest page of the walk
+// (so possibly cut by the cap) and at least minHistoryCap long. Both are
+// ErrHistoryTruncated, as is a walk longer than maxHistoryPages. (A
+// Gemini that both answered newest first and capped pages below 500 could
+// not be walked at all, and is not detected.)
 func (c *Client) AllOrdersHistory(ctx context.Context, symbol string, since int64) ([]Order, error) {
 	seen := map[string]bool{}
 	var all []Order
 	cursor := since
+	after := false // the last page brought nothing new: ask from cursor+1
+	longest := 0   // the longest page so far: the cap is at least this
 	truncated := fmt.Errorf("read order history of %s: %w", symbol, ErrHistoryTruncated)
 	for page := range maxHistoryPages {
-		got, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: symbol, Since: cursor, Limit: maxHistoryLimit})
+		from := cursor
+		if after {
+			from = cursor + 1
+		}
+		got, err := c.OrdersHistory(ctx, HistoryQuery{Symbol: symbol, Since: from, Limit: maxHistoryLimit})
 		if err != nil {
 			return sortNewestFirst(all), err
 		}
+		if len(got) == 0 {
+			return sortNewestFirst(all), nil // the empty page: the end
+		}
+		longest = max(longest, len(got))
 		added := 0
 		for _, o := range got {
 			if seen[o.OrderID] {
@@ -340,11 +366,18 @@ func (c *Client) AllOrdersHistory(ctx context.Context, symbol string, since int6
 			cursor = max(cursor, o.TimestampMS)
 		}
 		switch {
-		case len(got) < maxHistoryLimit:
-			return sortNewestFirst(all), nil
-		case added == 0:
+		case after:
+			// Orders after the millisecond whose page brought nothing new:
+			// that page was cut by the cap within one millisecond, and
+			// what it left out cannot be read.
 			return sortNewestFirst(all), truncated
-		case page == 0:
+		case added == 0 && len(got) == longest && len(got) >= minHistoryCap:
+			// Only the newest millisecond's orders, as many as the cap
+			// may be: there may be more of that millisecond.
+			return sortNewestFirst(all), truncated
+		case added == 0:
+			after = true
+		case page == 0 && len(got) >= maxHistoryLimit:
 			if err := c.historyPagesForward(ctx, symbol, since, got); err != nil {
 				return sortNewestFirst(all), err
 			}

@@ -286,8 +286,9 @@ func TestAllOrdersHistory(t *testing.T) {
 			t.Errorf("not newest first at %d", i)
 		}
 	}
-	if n := c.Stats()["/v1/orders/history"]; n != 4 {
-		t.Errorf("%d requests for 1200 orders, want 3 pages and the one-order check of the paging direction", n)
+	if n := c.Stats()["/v1/orders/history"]; n != 6 {
+		t.Errorf("%d requests for 1200 orders, want 3 pages, the one-order check of the paging direction, "+
+			"the page of the newest millisecond that brings nothing new and the empty page after it", n)
 	}
 	if f.payloads[0]["timestamp"] != json.Number("0") || f.payloads[0]["symbol"] != "btcusd" {
 		t.Errorf("first page payload %v", f.payloads[0])
@@ -447,5 +448,59 @@ func TestClientOrderIDKeepsItsBytes(t *testing.T) {
 	var w wireOrder
 	if err := json.Unmarshal([]byte(`{"order_id": 9007199254740993 , "client_order_id": null}`), &w); err != nil || w.order().OrderID != "9007199254740993" || w.order().ClientOrderID != "" {
 		t.Errorf("numeric id / null client id: %+v, %v", w.order(), err)
+	}
+}
+
+// cappedHistoryServer is historyServer answering at most cap orders a page,
+// whatever limit_orders asks: Gemini could cap pages below 500 without
+// saying so.
+func cappedHistoryServer(t *testing.T, stamps []int64, cap int) *fake {
+	inner := historyServer(t, stamps)
+	return newFake(t, func(w http.ResponseWriter, r *http.Request, p map[string]any) {
+		if l, _ := p["limit_orders"].(json.Number).Int64(); l > int64(cap) {
+			p["limit_orders"] = json.Number(fmt.Sprint(cap))
+		}
+		inner.handle(w, r, p)
+	})
+}
+
+// Case 10 of issue 12: the walk ends on an empty page, not at the first
+// page shorter than the 500 it asked for.
+func TestAllOrdersHistoryCappedPages(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		n, perMS  int // orders, orders per millisecond
+		cap       int
+		wantPages int
+		wantErr   bool
+	}{
+		{"cap 7, 40 orders", 40, 1, 7, 9, false},         // 7 pages (7 new, then 6 new and the one seen), nothing new, empty
+		{"cap 7, 3 per ms", 40, 3, 7, 9, false},          // pages overlap by the newest millisecond's orders
+		{"cap 100, 1 order", 1, 1, 100, 3, false},        // the order, nothing new, empty
+		{"no orders", 0, 1, 7, 1, false},                 // the empty page at once
+		{"cap 60, 70 in one ms", 70, 70, 60, 2, true},    // the millisecond overflows a page: cannot be walked past
+		{"cap 60, 130 orders", 130, 65, 60, 2, true},     // the same after a first millisecond that fits
+		{"cap 499, 1200 orders", 1200, 2, 499, 5, false}, // just below the documented 500: 3 pages, nothing new, empty
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stamps []int64
+			for i := range tt.n {
+				stamps = append(stamps, 1700000000000+int64(i/tt.perMS))
+			}
+			c, _ := testClient(t, cappedHistoryServer(t, stamps, tt.cap), nil)
+			got, err := c.AllOrdersHistory(context.Background(), "btcusd", 0)
+			if tt.wantErr {
+				if !errors.Is(err, ErrHistoryTruncated) {
+					t.Fatalf("read %d of %d with err %v, want ErrHistoryTruncated", len(got), tt.n, err)
+				}
+				return
+			}
+			if err != nil || len(got) != tt.n {
+				t.Fatalf("read %d of %d orders, err %v", len(got), tt.n, err)
+			}
+			if n := c.Stats()["/v1/orders/history"]; n != tt.wantPages {
+				t.Errorf("%d requests, want %d", n, tt.wantPages)
+			}
+		})
 	}
 }

@@ -436,6 +436,9 @@ func (s *Server) apiHistory(rq *privReq) (any, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	if s.histCap > 0 {
+		limit = min(limit, s.histCap)
+	}
 	since, e := rq.sinceMs()
 	if e != nil {
 		return nil, e

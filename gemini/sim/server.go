@@ -81,6 +81,10 @@ type Options struct {
 	// program may well have placed " of:ns:…". Default: the documented
 	// [A-Za-z0-9:_.#-]{1,36}.
 	LaxClientOrderIDs bool
+	// HistoryPageCap, when positive, answers at most that many orders per
+	// /v1/orders/history page, whatever limit_orders asks: a cap below the
+	// documented 500 that Gemini might apply without saying so.
+	HistoryPageCap int
 }
 
 // Server is the simulated exchange. It is an http.Handler and safe for
@@ -93,6 +97,7 @@ type Server struct {
 	takerFee  decimal.Decimal
 	maxFee    decimal.Decimal
 	laxCIDs   bool
+	histCap   int
 
 	mu   sync.Mutex // guards st and byID
 	st   *state
@@ -117,6 +122,7 @@ func New(opts Options) (*Server, error) {
 		keys:      map[string]*Key{},
 		reqSeen:   map[string]int{},
 		laxCIDs:   opts.LaxClientOrderIDs,
+		histCap:   opts.HistoryPageCap,
 	}
 	if s.now == nil {
 		s.now = time.Now
