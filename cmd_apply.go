@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"orderform/apply"
 	"orderform/gemini"
 	"orderform/plan"
+	"orderform/spec"
 )
 
 func cmdApply(e *cliEnv, args []string) int {
@@ -19,6 +21,7 @@ func cmdApply(e *cliEnv, args []string) int {
 		autoApprove = fs.Bool("auto-approve", false, "skip the confirmation prompt")
 		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
 		noColor     = fs.Bool("no-color", false, "disable color")
+		allowChange = fs.Bool("allow-config-change", false, "apply a saved plan although the configuration it was made from has changed since")
 	)
 	vf.register(fs)
 	sel.register(fs)
@@ -35,7 +38,11 @@ func cmdApply(e *cliEnv, args []string) int {
 			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 			return exitError
 		}
-		return applySaved(e, arg, *jsonOut, *noColor)
+		return applySaved(e, arg, *jsonOut, *noColor, *allowChange)
+	}
+	if *allowChange {
+		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
+		return exitError
 	}
 	return applyDir(e, applyRequest{
 		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces},
@@ -97,9 +104,11 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)
 }
 
-// applySaved re-reads the exchange, refuses a plan that is expired, aimed at
-// another target or stale, and then does exactly the saved actions.
-func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
+// applySaved verifies the plan's signature, re-reads the exchange, refuses
+// a plan that is expired, aimed at another target, stale, or made from a
+// configuration that has changed since (unless allowChange), and then does
+// exactly the saved actions, checking the market once more before sending.
+func applySaved(e *cliEnv, path string, jsonOut, noColor, allowChange bool) int {
 	s, err := plan.Load(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -116,6 +125,14 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 		return exitError
 	}
 	defer conn.close()
+	if err := s.Verify(conn.planKey); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
+		return exitError
+	}
+	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(conn.target))
+	if !configUnchanged(e, path, s, allowChange) {
+		return exitError
+	}
 	readAt := time.Now()
 	live, err := conn.client.ActiveOrders(e.ctx)
 	if err != nil {
@@ -148,6 +165,39 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor bool) int {
 	return execute(e, conn, s.Plan, readAt, jsonOut, color)
 }
 
+// configUnchanged compares the configuration directory a saved plan was
+// made from, when it is at hand (its absolute path, else the path given to
+// plan, from the current directory), with the digest the plan recorded. A
+// change is an error unless allowChange; a directory that is not here is a
+// note. Variable values are not compared: -var and -var-file belong to plan.
+func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bool {
+	if s.FilesDigest == "" {
+		return true
+	}
+	dir, digest, err := s.ConfigDir, "", error(nil)
+	for _, d := range []string{s.ConfigDir, s.ConfigDirRelative} {
+		if d == "" {
+			continue
+		}
+		if digest, err = spec.DirDigest(d); err == nil {
+			dir = d
+			break
+		}
+	}
+	switch {
+	case digest == "":
+		fmt.Fprintf(e.stderr, "Note: the configuration directory the plan was made from (%s) is not here, so whether it changed since was not checked.\n", s.ConfigDir)
+		return true
+	case digest == s.FilesDigest:
+		return true
+	case allowChange:
+		fmt.Fprintf(e.stderr, "Warning: the configuration in %s has changed since the plan was made; applying the saved plan as it is (-allow-config-change).\n", dir)
+		return true
+	}
+	fmt.Fprintf(e.stderr, "Error: %s: the configuration in %s has changed since the plan was made (a file was edited, added or removed), so the plan may no longer be what it says. Run orderform plan -out again, or pass -allow-config-change to apply the saved plan as it is.\n", path, dir)
+	return false
+}
+
 // execute carries out a plan and reports. readAt is the local time just
 // before the book the plan rests on was read.
 func execute(e *cliEnv, conn *connection, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
@@ -161,6 +211,9 @@ func execute(e *cliEnv, conn *connection, p *plan.Plan, readAt time.Time, jsonOu
 		Namespace: p.Target.Namespace,
 		Hooks:     hooks,
 		ReadAt:    exchangeTimeAtLeast(conn.client, readAt),
+		Market: func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error) {
+			return readMarket(ctx, conn, needs)
+		},
 		// The client sends one private request at a time per key anyway;
 		// one step at a time means that after Ctrl-C nothing queued is sent.
 		Concurrency: 1,

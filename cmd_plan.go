@@ -158,28 +158,18 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	return run
 }
 
-// guardTickers lists the symbols whose tickers the guards need and the
+// guardTickers lists the symbols whose tickers the checks need and the
 // plan has not read: those of orders to be placed, when a guard bounds
-// prices by the market.
+// prices by the market or the order is maker-or-cancel (the "would take"
+// warning). apply reads the same ones again right before sending
+// (plan.NeedsOf).
 func guardTickers(in plan.Input, p *plan.Plan) []string {
-	g := in.Guard
-	if g == nil || (!g.MaxPriceDeviation.Valid && g.AllowCrossing) {
-		return nil
-	}
-	seen := map[string]bool{}
 	var out []string
-	for _, a := range p.Actions {
-		if a.After == nil || (a.Kind != plan.Create && a.Kind != plan.Replace) {
-			continue
+	for _, sym := range plan.NeedsOf(p).Tickers {
+		if _, ok := in.Tickers[sym]; !ok {
+			out = append(out, sym)
 		}
-		sym := a.After.Symbol
-		if _, ok := in.Tickers[sym]; ok || seen[sym] {
-			continue
-		}
-		seen[sym] = true
-		out = append(out, sym)
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -379,13 +369,22 @@ func savePlan(path string, r *planRun, expiry time.Duration) error {
 		return fmt.Errorf("-out-expiry must be positive")
 	}
 	now := time.Now().UTC()
+	dir, err := filepath.Abs(r.cfg.Dir)
+	if err != nil {
+		dir = ""
+	}
 	s := &plan.Saved{
 		CreatedAt:       now,
 		ExpiresAt:       now.Add(expiry),
 		Target:          r.plan.Target,
 		ConfigDigest:    r.cfg.Digest(),
 		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace) + plan.HistoryFingerprint(r.plan, r.history),
+		ConfigDir:       dir,
+		FilesDigest:     r.cfg.FilesDigest(),
 		Plan:            r.plan,
 	}
-	return plan.Save(path, s)
+	if !filepath.IsAbs(r.cfg.Dir) {
+		s.ConfigDirRelative = filepath.Clean(r.cfg.Dir)
+	}
+	return plan.Save(path, s, r.conn.planKey)
 }

@@ -30,7 +30,10 @@ type connection struct {
 	historySince int64
 	debugW       io.Writer
 	cacheDir     string // symbol rules and roles cache for this environment; "" = no cache
-	close        func() error
+	// planKey signs and verifies saved plans: derived from the API secret
+	// (plan.SigningKey), never written.
+	planKey []byte
+	close   func() error
 }
 
 // localStatePath is where the built-in local exchange keeps its book.
@@ -195,6 +198,7 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 	}
 	target.KeyID = keyID(key)
 	conn.client, conn.target, conn.debugW, conn.baseURL = c, target, gc.Debug, url
+	conn.planKey = plan.SigningKey(secret)
 	conn.cacheDir = cacheDir(e, target, key)
 	return conn, nil
 }

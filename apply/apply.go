@@ -84,6 +84,14 @@ type Options struct {
 	Namespace string
 	Hooks     Hooks
 
+	// Market reads the market right before anything is sent: the rules
+	// and tickers plan.NeedsOf names. When set, Apply runs the plan's
+	// per-order checks again on every placement (plan.Recheck) before the
+	// first request; a placement that now fails is not sent, nor the
+	// cancel of its replace (DESIGN §6). The command line always sets it;
+	// nil skips the check.
+	Market func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error)
+
 	// LookupAttempts bounds the lookups that resolve one ambiguous failure
 	// (default 5). The first waits LookupBackoff (default 500ms); each
 	// following waits twice as long, up to 8 s.
@@ -163,6 +171,17 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// pending returns the jobs that are still to be carried out.
+func pending(jobs []*job) []*job {
+	out := jobs[:0:0]
+	for _, j := range jobs {
+		if j.res.Status == statusPending {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -200,6 +219,10 @@ func Apply(ctx context.Context, ex Exchange, p *plan.Plan, opts Options) *Report
 	r := &runner{ctx: ctx, settle: settle, ex: ex, opts: opts, hooks: emitter{hooks: opts.Hooks}}
 	r.see(actions)
 	jobs, cancels, places := r.sort(actions)
+	if opts.Market != nil && len(places) > 0 {
+		r.checkAtSend(p, jobs)
+		cancels = pending(cancels)
+	}
 	r.each(cancels, StepCancel, r.cancelStep)
 	var ready []*job
 	stuck := stillLive(cancels)

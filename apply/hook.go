@@ -16,6 +16,7 @@ const (
 	StepPlace           = "place"            // place an order: a create or the second half of a replace
 	StepVerify          = "verify"           // the read of active orders after the work
 	StepCancelDuplicate = "cancel-duplicate" // cancel a duplicate found by verification
+	StepCheck           = "check"            // the market read and checks right before the first request
 )
 
 // Event is one moment in the life of a step, handed to Hooks.
@@ -40,15 +41,22 @@ type Event struct {
 // Complete or Errored, with Outcome set. A replace is two steps, cancel then
 // place. Steps that never start get a single Errored: Outcome StatusSkipped
 // when an interrupt or a live order with the same client order id stopped
-// them, StatusFailed when the plan itself was wrong. A replace whose cancel
-// failed has no place step. When verification adopts an order whose outcome
-// was unknown it sends one more Complete (Action StepPlace, Outcome
-// StatusAdopted) for that address.
+// them, StatusFailed when the plan itself was wrong or the send-time check
+// refused them. A replace whose cancel failed has no place step. When
+// verification adopts an order whose outcome was unknown it sends one more
+// Complete (Action StepPlace, Outcome StatusAdopted) for that address.
+//
+// Before the first request, a plan that places orders gets one StepCheck
+// step without an address (when Options.Market is set): its Complete names
+// the market read (Outcome StatusChecked); each placement it refuses gets
+// an Errored (StepPlace, StatusFailed), each warning it finds a Warning
+// (StepCheck, with the address).
 type Hooks struct {
 	Start    func(Event)
 	Progress func(Event)
 	Complete func(Event)
 	Errored  func(Event)
+	Warning  func(Event)
 }
 
 // emitter serializes hook calls.
@@ -70,6 +78,7 @@ func (e *emitter) start(ev Event)    { e.emit(e.hooks.Start, ev) }
 func (e *emitter) progress(ev Event) { e.emit(e.hooks.Progress, ev) }
 func (e *emitter) complete(ev Event) { e.emit(e.hooks.Complete, ev) }
 func (e *emitter) errored(ev Event)  { e.emit(e.hooks.Errored, ev) }
+func (e *emitter) warn(ev Event)     { e.emit(e.hooks.Warning, ev) }
 
 // name is how a line of progress names the order.
 func (ev Event) name() string {
@@ -82,6 +91,8 @@ func (ev Event) name() string {
 		return "order " + ev.OrderID
 	case ev.Action == StepVerify:
 		return "live orders"
+	case ev.Action == StepCheck:
+		return "market"
 	}
 	return "orders"
 }
@@ -97,6 +108,7 @@ func TextHooks(w io.Writer) Hooks {
 		StepPlace:           {"Placing...", "Still placing...", "Placed"},
 		StepVerify:          {"Verifying...", "Still verifying...", "Verified"},
 		StepCancelDuplicate: {"Cancelling duplicate...", "Still cancelling duplicate...", "Cancelled duplicate"},
+		StepCheck:           {"Reading it again before sending...", "Still reading...", "Checked"},
 	}
 	return Hooks{
 		Start: func(ev Event) {
@@ -131,12 +143,15 @@ func TextHooks(w io.Writer) Hooks {
 			}
 			fmt.Fprintf(w, "%s: %s %s: %s\n", ev.name(), ev.Action, ev.Outcome, msg)
 		},
+		Warning: func(ev Event) {
+			fmt.Fprintf(w, "%s: Warning: %s\n", ev.name(), ev.Message)
+		},
 	}
 }
 
 // JSONHooks writes one JSON object per event to w, each with "type" set to
-// "start", "progress", "complete" or "errored", "elapsed_ms", and "error"
-// when there is one.
+// "start", "progress", "complete", "errored" or "warning", "elapsed_ms",
+// and "error" when there is one.
 func JSONHooks(w io.Writer) Hooks {
 	write := func(typ string) func(Event) {
 		return func(ev Event) {
@@ -153,7 +168,7 @@ func JSONHooks(w io.Writer) Hooks {
 			w.Write(append(b, '\n'))
 		}
 	}
-	return Hooks{Start: write("start"), Progress: write("progress"), Complete: write("complete"), Errored: write("errored")}
+	return Hooks{Start: write("start"), Progress: write("progress"), Complete: write("complete"), Errored: write("errored"), Warning: write("warning")}
 }
 
 func roundElapsed(d time.Duration) time.Duration {

@@ -26,6 +26,7 @@ const (
 	StatusUnknown             Status = "unknown" // an ambiguous failure that lookups could not resolve
 	StatusDuplicateCancelled  Status = "duplicate-cancelled"
 	StatusVerified            Status = "verified" // only the outcome of the verify step's Complete event
+	StatusChecked             Status = "checked"  // only the outcome of the send-time check's Complete event
 	statusNone                Status = ""         // no-op and filled actions: not reported
 	statusPending             Status = "pending"
 	statusCancelledForReplace Status = "cancelled-for-replace" // internal: first half of a replace done

@@ -192,27 +192,20 @@ func (c *computer) checkGuards(d *Order, r SymbolRules) {
 				c.show(d, "price", d.Price), d.Address, c.showPercent(d, dev), d.Symbol, mid, t.Bid, t.Ask, percent(g.MaxPriceDeviation.Decimal)))
 		}
 	}
-	if orderType(d.Type) != "limit" {
-		return
-	}
-	crosses, against := false, ""
-	if haveTicker {
-		switch {
-		case d.Side == "buy" && t.Ask.IsPositive() && d.Price.GreaterThanOrEqual(t.Ask):
-			crosses, against = true, "ask "+t.Ask.String()
-		case d.Side == "sell" && t.Bid.IsPositive() && d.Price.LessThanOrEqual(t.Bid):
-			crosses, against = true, "bid "+t.Bid.String()
-		}
+	crosses, against, known := c.crossing(d, t, haveTicker)
+	what := d.Side
+	if orderType(d.Type) == "stop-limit" {
+		what = d.Side + " stop-limit"
 	}
 	switch {
-	case g != nil && !g.AllowCrossing && !haveTicker:
+	case g != nil && !g.AllowCrossing && !known:
 		c.guardError(d, "allow_crossing", fmt.Sprintf("The guard refuses orders that would trade at once, which needs the bid and ask of %s; they were not read, so %s cannot be checked.", d.Symbol, d.Address))
 	case g != nil && !g.AllowCrossing && crosses:
-		c.guardError(d, "allow_crossing", fmt.Sprintf("The %s at %s of %s would trade at once against the %s; the guard sets allow_crossing = false.", d.Side, c.show(d, "price", d.Price), d.Address, against))
+		c.guardError(d, "allow_crossing", fmt.Sprintf("The %s at %s of %s would trade at once against the %s; the guard sets allow_crossing = false.", what, c.show(d, "price", d.Price), d.Address, against))
 	case crosses && slices.Contains(d.Options, "maker-or-cancel"):
 		rg := d.Range
 		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Maker-or-cancel order would take",
-			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", d.Side, c.show(d, "price", d.Price), d.Address, against),
+			Detail:  fmt.Sprintf("The %s at %s of %s is at or through the %s, so the exchange will cancel it instead of resting it.", what, c.show(d, "price", d.Price), d.Address, against),
 			Subject: &rg})
 	}
 }
@@ -227,6 +220,38 @@ func (c *computer) checkOrderNotional(d *Order, r SymbolRules) {
 		c.guardError(d, "max_order_notional", fmt.Sprintf("%s would hold %s %s (price × amount), over the guard's max_order_notional of %s %s.",
 			d.Address, c.showNotional(d, n), r.Quote, g.MaxOrderNotional.Decimal, r.Quote))
 	}
+}
+
+// crossing reports whether d would trade at once against the market t, and
+// the side of the market it meets ("ask 64001"). A stop-limit order whose
+// stop the market has already reached (the ask at or above a buy's stop,
+// the bid at or below a sell's, as the exchange triggers them) becomes its
+// limit order the moment it is placed, so it is judged as one; one whose
+// stop is not reached rests and cannot cross. known is false when the
+// market needed to tell was not read.
+func (c *computer) crossing(d *Order, t Ticker, haveTicker bool) (crosses bool, against string, known bool) {
+	if !haveTicker {
+		return false, "", false
+	}
+	triggered := ""
+	if orderType(d.Type) == "stop-limit" {
+		stop := c.show(d, "stop_price", d.StopPrice)
+		switch {
+		case d.Side == "buy" && t.Ask.IsPositive() && t.Ask.GreaterThanOrEqual(d.StopPrice):
+			triggered = fmt.Sprintf(" (its stop %s is already reached by the ask, so it becomes a limit order as it is placed)", stop)
+		case d.Side == "sell" && t.Bid.IsPositive() && t.Bid.LessThanOrEqual(d.StopPrice):
+			triggered = fmt.Sprintf(" (its stop %s is already reached by the bid, so it becomes a limit order as it is placed)", stop)
+		default:
+			return false, "", true
+		}
+	}
+	switch {
+	case d.Side == "buy" && t.Ask.IsPositive() && d.Price.GreaterThanOrEqual(t.Ask):
+		return true, "ask " + t.Ask.String() + triggered, true
+	case d.Side == "sell" && t.Bid.IsPositive() && d.Price.LessThanOrEqual(t.Bid):
+		return true, "bid " + t.Bid.String() + triggered, true
+	}
+	return false, "", true
 }
 
 func (c *computer) showNotional(d *Order, n decimal.Decimal) string {

@@ -108,6 +108,7 @@ func newComputer(in *Input) *computer {
 			Target:        in.Target,
 			Destroy:       in.Destroy,
 			Targets:       append([]string(nil), in.Targets...),
+			Guard:         in.Guard,
 			Actions:       make([]Action, 0, len(in.Desired)+len(in.Live)),
 		},
 		prefix:    ManagedPrefix(in.Target.Namespace),

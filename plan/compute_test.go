@@ -598,12 +598,60 @@ func TestComputeChecks(t *testing.T) {
 			want: []string{"error: Refused by guard allow_crossing"},
 		},
 		{
-			name: "allow_crossing = false does not apply to stop-limit orders",
+			name: "allow_crossing = false: a stop-limit whose stop is not reached rests, whatever its limit",
 			in: func() Input {
 				in := input([]Order{buy("order.a", "1", "64100", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("64050") })})
 				in.Tickers, in.Guard = tick, &Guard{}
 				return in
 			}(),
+		},
+		{
+			name: "allow_crossing = false: a buy stop-limit already triggered by the ask is a crossing limit order",
+			in: func() Input {
+				in := input([]Order{buy("order.a", "1", "64100", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("64000") })})
+				in.Tickers, in.Guard = tick, &Guard{}
+				return in
+			}(),
+			want:   []string{"error: Refused by guard allow_crossing"},
+			detail: []string{"buy stop-limit at 64100 of order.a would trade at once against the ask 64010 (its stop 64000 is already reached by the ask"},
+		},
+		{
+			name: "allow_crossing = false: a sell stop-limit already triggered by the bid is a crossing limit order",
+			in: func() Input {
+				in := input([]Order{sell("order.s", "0.1", "63900", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("63990") })})
+				in.Tickers, in.Guard = tick, &Guard{}
+				return in
+			}(),
+			want:   []string{"error: Refused by guard allow_crossing"},
+			detail: []string{"against the bid 63990 (its stop 63990 is already reached by the bid"},
+		},
+		{
+			name: "allow_crossing = false: a triggered stop-limit whose limit does not cross rests",
+			in: func() Input {
+				in := input([]Order{buy("order.a", "1", "64005", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("64000") })})
+				in.Tickers, in.Guard = tick, &Guard{}
+				return in
+			}(),
+		},
+		{
+			name: "allow_crossing = false: a stop-limit without a ticker cannot be checked",
+			in: func() Input {
+				in := input([]Order{buy("order.a", "1", "64100", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("64050") })})
+				in.Guard = &Guard{}
+				return in
+			}(),
+			want:   []string{"error: Refused by guard allow_crossing"},
+			detail: []string{"cannot be checked"},
+		},
+		{
+			name: "max_price_deviation: a triggered stop-limit is judged by its limit price",
+			in: func() Input {
+				in := input([]Order{buy("order.a", "1", "70000", func(o *Order) { o.Type, o.StopPrice = "stop-limit", dec("64000") })})
+				in.Tickers, in.Guard = tick, guard(func(g *Guard) { g.MaxPriceDeviation = decimalNull("0.05") })
+				return in
+			}(),
+			want:   []string{"error: Refused by guard max_price_deviation"},
+			detail: []string{"price 70000 of order.a"},
 		},
 		{
 			name: "crossing maker-or-cancel without a guard: a warning",

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +22,10 @@ const DefaultExpiry = 15 * time.Minute
 // fileFormat marks a file as an orderform saved plan.
 const fileFormat = "orderform-plan"
 
+// FileFormatVersion is the version of the saved plan file. 2.0 added the
+// signature, which a 1.x file lacks, so a 1.x file is refused.
+const FileFormatVersion = "2.0"
+
 // maxPlanFile bounds what Load reads; a real plan of 10,000 orders is a few MB.
 const maxPlanFile = 256 << 20
 
@@ -29,6 +34,7 @@ var (
 	ErrNotPlanFile = errors.New("not an orderform plan file")
 	ErrTruncated   = errors.New("plan file is truncated")
 	ErrTampered    = errors.New("plan file was modified or damaged")
+	ErrSignature   = errors.New("plan file signature does not match")
 	ErrVersion     = errors.New("unsupported plan file version")
 	ErrHasErrors   = errors.New("plan has errors")
 	ErrExpired     = errors.New("saved plan has expired")
@@ -37,7 +43,8 @@ var (
 )
 
 // Saved is a plan written with plan -out, to be applied later exactly as it
-// was shown. It holds no secrets: no key, no secret, no signature.
+// was shown. It holds no secrets: no API key or secret, nor the key that
+// signs it, only the signature.
 type Saved struct {
 	FormatVersion   string
 	CreatedAt       time.Time
@@ -45,8 +52,56 @@ type Saved struct {
 	Target          Target
 	ConfigDigest    string // digest of the configuration files and variable values
 	LiveFingerprint string // Fingerprint of the live orders the plan was computed from
-	Plan            *Plan
-	Checksum        string // "sha256:<hex>" of the saved body; set by Save and Load
+	// ConfigDir is the absolute path of the configuration directory the
+	// plan was made from, ConfigDirRelative the same directory as given to
+	// plan when that was a relative path (for a pipeline whose jobs check
+	// out to different places), and FilesDigest the digest of its files
+	// alone (spec.Config.FilesDigest): apply compares them with the
+	// directory when it is at hand.
+	ConfigDir         string
+	ConfigDirRelative string
+	FilesDigest       string
+	Plan              *Plan
+	Checksum          string // "sha256:<hex>" of the saved body; set by Save and Load
+	Signature         string // "hmac-sha256:<hex>" of the saved body; set by Save and Load
+
+	body []byte // the body as read, which the signature covers
+}
+
+// signingLabel is what the key that signs saved plans is derived with.
+const signingLabel = "orderform saved plan v1"
+
+// SigningKey derives the key that signs and verifies saved plans from the
+// API secret: HMAC-SHA256(secret, "orderform saved plan v1"). Only a holder
+// of the secret can make a plan that apply accepts, and neither the secret
+// nor this key is ever written down.
+func SigningKey(apiSecret string) []byte {
+	m := hmac.New(sha256.New, []byte(apiSecret))
+	m.Write([]byte(signingLabel))
+	return m.Sum(nil)
+}
+
+func sign(key, body []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(body)
+	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks the plan's signature with the key derived from the API
+// secret apply runs with (SigningKey). A plan edited after it was written
+// (even with its checksum recomputed), or made with another secret, is
+// refused with an error wrapping ErrSignature.
+func (s *Saved) Verify(key []byte) error {
+	if len(key) == 0 {
+		return fmt.Errorf("%w: no API secret to verify it with", ErrSignature)
+	}
+	if s.body == nil || s.Signature == "" {
+		return fmt.Errorf("%w: the plan is not signed; make the plan again with orderform plan -out", ErrSignature)
+	}
+	if !hmac.Equal([]byte(sign(key, s.body)), []byte(s.Signature)) {
+		return fmt.Errorf("%w: the plan was changed after orderform plan -out wrote it, or it was made with another API secret (GEMINI_API_SECRET) than the one apply runs with; it is not applied. Make the plan again with orderform plan -out", ErrSignature)
+	}
+	return nil
 }
 
 // NewSaved wraps a plan for saving; expiry is DefaultExpiry when zero.
@@ -55,7 +110,7 @@ func NewSaved(p *Plan, configDigest, liveFingerprint string, now time.Time, expi
 		expiry = DefaultExpiry
 	}
 	now = now.UTC().Truncate(time.Second)
-	return &Saved{FormatVersion: FormatVersion, CreatedAt: now, ExpiresAt: now.Add(expiry), Target: p.Target,
+	return &Saved{FormatVersion: FileFormatVersion, CreatedAt: now, ExpiresAt: now.Add(expiry), Target: p.Target,
 		ConfigDigest: configDigest, LiveFingerprint: liveFingerprint, Plan: p}
 }
 
@@ -63,6 +118,7 @@ type fileEnvelope struct {
 	Format        string          `json:"format"`
 	FormatVersion string          `json:"format_version"`
 	Checksum      string          `json:"checksum"`
+	Signature     string          `json:"signature"`
 	Body          json.RawMessage `json:"body"`
 }
 
@@ -72,32 +128,39 @@ type fileBody struct {
 	Target          Target    `json:"target"`
 	ConfigDigest    string    `json:"config_digest"`
 	LiveFingerprint string    `json:"live_fingerprint"`
+	ConfigDir       string    `json:"config_dir,omitempty"`
+	ConfigDirRel    string    `json:"config_dir_relative,omitempty"`
+	FilesDigest     string    `json:"files_digest,omitempty"`
 	Plan            *wirePlan `json:"plan"`
 }
 
 // Save writes s to path atomically (a temporary file in the same directory,
-// then a rename) with mode 0600. A plan with errors is refused.
-func Save(path string, s *Saved) error {
+// then a rename) with mode 0600, signed with key (SigningKey). A plan with
+// errors is refused.
+func Save(path string, s *Saved, key []byte) error {
 	if s.Plan == nil {
 		return fmt.Errorf("save plan %s: no plan", path)
+	}
+	if len(key) == 0 {
+		return fmt.Errorf("save plan %s: no key to sign it with", path)
 	}
 	if s.Plan.Errored {
 		return fmt.Errorf("save plan %s: %w", path, ErrHasErrors)
 	}
 	wp := toWirePlan(s.Plan)
-	body, err := json.MarshalIndent(fileBody{s.CreatedAt.UTC(), s.ExpiresAt.UTC(), s.Target, s.ConfigDigest, s.LiveFingerprint, &wp}, "  ", "  ")
+	body, err := json.MarshalIndent(fileBody{s.CreatedAt.UTC(), s.ExpiresAt.UTC(), s.Target, s.ConfigDigest, s.LiveFingerprint, s.ConfigDir, s.ConfigDirRelative, s.FilesDigest, &wp}, "  ", "  ")
 	if err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	sum := checksum(body)
+	sum, sig := checksum(body), sign(key, body)
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "{\n  \"format\": %q,\n  \"format_version\": %q,\n  \"checksum\": %q,\n  \"body\": ", fileFormat, FormatVersion, sum)
+	fmt.Fprintf(&buf, "{\n  \"format\": %q,\n  \"format_version\": %q,\n  \"checksum\": %q,\n  \"signature\": %q,\n  \"body\": ", fileFormat, FileFormatVersion, sum, sig)
 	buf.Write(body)
 	buf.WriteString("\n}\n")
 	if err := writeAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	s.FormatVersion, s.Checksum = FormatVersion, sum
+	s.FormatVersion, s.Checksum, s.Signature, s.body = FileFormatVersion, sum, sig, body
 	return nil
 }
 
@@ -168,8 +231,8 @@ func Parse(data []byte) (*Saved, error) {
 	if env.Format != fileFormat {
 		return nil, fmt.Errorf("%w: no \"format\": %q field", ErrNotPlanFile, fileFormat)
 	}
-	if major(env.FormatVersion) != major(FormatVersion) {
-		return nil, fmt.Errorf("%w %q: this orderform reads version %s; make the plan again with this orderform", ErrVersion, env.FormatVersion, FormatVersion)
+	if major(env.FormatVersion) != major(FileFormatVersion) {
+		return nil, fmt.Errorf("%w %q: this orderform reads version %s; make the plan again with this orderform", ErrVersion, env.FormatVersion, FileFormatVersion)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the plan", ErrTampered)
@@ -192,7 +255,8 @@ func Parse(data []byte) (*Saved, error) {
 		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
 	}
 	return &Saved{FormatVersion: env.FormatVersion, CreatedAt: body.CreatedAt, ExpiresAt: body.ExpiresAt, Target: body.Target,
-		ConfigDigest: body.ConfigDigest, LiveFingerprint: body.LiveFingerprint, Plan: p, Checksum: env.Checksum}, nil
+		ConfigDigest: body.ConfigDigest, LiveFingerprint: body.LiveFingerprint, ConfigDir: body.ConfigDir, ConfigDirRelative: body.ConfigDirRel, FilesDigest: body.FilesDigest,
+		Plan: p, Checksum: env.Checksum, Signature: env.Signature, body: env.Body}, nil
 }
 
 func major(v string) string {

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"bytes"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,6 +17,9 @@ import (
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// testKey signs the saved plans of these tests.
+var testKey = SigningKey("test-api-secret")
 
 func savedShowcase(t *testing.T) (*Saved, Input) {
 	t.Helper()
@@ -32,7 +37,7 @@ var decimalEqual = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal
 func TestSaveLoadRoundTrip(t *testing.T) {
 	s, _ := savedShowcase(t)
 	path := filepath.Join(t.TempDir(), "tfplan")
-	if err := Save(path, s); err != nil {
+	if err := Save(path, s, testKey); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -46,7 +51,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(s, got, decimalEqual, cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(s, got, decimalEqual, cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(Saved{})); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 	if got.ExpiresAt.Sub(got.CreatedAt) != DefaultExpiry {
@@ -64,7 +69,7 @@ func TestSaveRefusesPlanWithErrors(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	path := filepath.Join(t.TempDir(), "tfplan")
-	if err := Save(path, NewSaved(p, "", "", t0, 0)); !errors.Is(err, ErrHasErrors) {
+	if err := Save(path, NewSaved(p, "", "", t0, 0), testKey); !errors.Is(err, ErrHasErrors) {
 		t.Fatalf("Save = %v, want ErrHasErrors", err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -76,7 +81,7 @@ func TestLoadRefuses(t *testing.T) {
 	s, _ := savedShowcase(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
-	if err := Save(good, s); err != nil {
+	if err := Save(good, s, testKey); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(good)
@@ -100,7 +105,8 @@ func TestLoadRefuses(t *testing.T) {
 		{"expiry pushed back", edit(`"expires_at": "2025-03-01T12:15:00Z"`, `"expires_at": "2035-03-01T12:15:00Z"`), ErrTampered},
 		{"checksum removed", edit(`"checksum"`, `"checksun"`), ErrTampered},
 		{"data appended", append(append([]byte(nil), data...), []byte("{}")...), ErrTampered},
-		{"future version", edit(`"format_version": "1.0"`, `"format_version": "2.0"`), ErrVersion},
+		{"future version", edit(`"format_version": "2.0"`, `"format_version": "3.0"`), ErrVersion},
+		{"unsigned version 1", edit(`"format_version": "2.0"`, `"format_version": "1.0"`), ErrVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +120,68 @@ func TestLoadRefuses(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+// TestSavedPlanSignature: a saved plan is signed with a key derived from the
+// API secret. An edit with the checksum recomputed (which anyone can do) is
+// caught by the signature; so is a plan made with another secret. Neither
+// the secret nor the derived key is written.
+func TestSavedPlanSignature(t *testing.T) {
+	s, _ := savedShowcase(t)
+	s.Plan.Guard = &Guard{MaxOrderNotional: decimal.NewNullDecimal(dec("1000"))}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	if err := Save(good, s, testKey); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(good)
+	for _, secret := range []string{"test-api-secret", hex.EncodeToString(testKey), string(testKey)} {
+		if bytes.Contains(data, []byte(secret)) {
+			t.Errorf("the plan file holds the secret or the signing key %q", secret)
+		}
+	}
+	// resign replaces old with new in the body and recomputes the checksum,
+	// as an attacker without the secret can.
+	resign := func(old, new string) []byte {
+		var env fileEnvelope
+		if err := json.Unmarshal(data, &env); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(env.Body, []byte(old)) {
+			t.Fatalf("plan body has no %q", old)
+		}
+		body := bytes.Replace(env.Body, []byte(old), []byte(new), 1)
+		out := bytes.Replace(data, env.Body, body, 1)
+		return bytes.Replace(out, []byte(env.Checksum), []byte(checksum(body)), 1)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		key  []byte
+		want error
+	}{
+		{"as written", data, testKey, nil},
+		{"an amount raised, checksum recomputed", resign(`"amount": "0.5"`, `"amount": "1.5"`), testKey, ErrSignature},
+		{"the guard dropped, checksum recomputed", resign(`"allow_crossing": false`, `"allow_crossing": true`), testKey, ErrSignature},
+		{"another secret", data, SigningKey("another-secret"), ErrSignature},
+		{"no secret", data, nil, ErrSignature},
+		{"signature removed", bytes.Replace(data, []byte(`"signature"`), []byte(`"signaturx"`), 1), testKey, ErrSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.data)
+			if err != nil {
+				t.Fatalf("Parse = %v; the checksum should pass", err)
+			}
+			err = got.Verify(tt.key)
+			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Fatalf("Verify = %v, want %v", err, tt.want)
+			}
+			if err != nil && !strings.Contains(strings.ToLower(err.Error()), "make the plan again") && tt.key != nil {
+				t.Errorf("error %q does not say what to do", err)
 			}
 		})
 	}
@@ -192,7 +260,7 @@ func FuzzParse(f *testing.F) {
 	in := showcase()
 	p, _ := Compute(in)
 	path := filepath.Join(f.TempDir(), "tfplan")
-	if err := Save(path, NewSaved(p, "d", Fingerprint(in.Live, ns), t0, 0)); err != nil {
+	if err := Save(path, NewSaved(p, "d", Fingerprint(in.Live, ns), t0, 0), testKey); err != nil {
 		f.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
@@ -217,5 +285,6 @@ func FuzzParse(f *testing.F) {
 		var b bytes.Buffer
 		RenderHuman(&b, s.Plan, RenderOptions{})
 		_ = s.Check(t0, s.Target, s.LiveFingerprint)
+		_ = s.Verify(testKey)
 	})
 }

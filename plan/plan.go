@@ -208,6 +208,10 @@ type Plan struct {
 	Budget  []BudgetLine
 	Destroy bool     // the plan was made with -destroy
 	Targets []string // the -target addresses the plan was limited to
+	// Guard is the configuration's guard block, nil when it has none. It
+	// travels with the plan (and in a saved plan, under its signature) so
+	// that apply can run the guards again right before sending.
+	Guard *Guard
 	// Errored is true when Compute reported errors; such a plan must never
 	// be saved or applied.
 	Errored bool

@@ -61,7 +61,7 @@ func TestCreateCarriesItsPriorOrder(t *testing.T) {
 		t.Fatalf("create's prior = %+v, want order 77", got)
 	}
 	path := t.TempDir() + "/p.plan"
-	if err := Save(path, NewSaved(p, "digest", "fp", t0, 0)); err != nil {
+	if err := Save(path, NewSaved(p, "digest", "fp", t0, 0), testKey); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Load(path)

@@ -18,6 +18,17 @@ type wirePlan struct {
 	Foreign   int          `json:"foreign"`
 	Actions   []wireAction `json:"actions"`
 	Budget    []wireBudget `json:"budget"`
+	Guard     *wireGuard   `json:"guard,omitempty"`
+}
+
+// wireGuard is the guard block a plan was checked against; apply runs it
+// again right before sending.
+type wireGuard struct {
+	MaxOrderNotional  decimal.NullDecimal        `json:"max_order_notional"`
+	MaxOpenNotional   map[string]decimal.Decimal `json:"max_open_notional,omitempty"`
+	MaxPriceDeviation decimal.NullDecimal        `json:"max_price_deviation"`
+	AllowCrossing     bool                       `json:"allow_crossing"`
+	Range             *wireRange                 `json:"range,omitempty"`
 }
 
 type wireAction struct {
@@ -140,6 +151,9 @@ func toWirePlan(p *Plan) wirePlan {
 	for i, b := range p.Budget {
 		w.Budget[i] = wireBudget(b)
 	}
+	if g := p.Guard; g != nil {
+		w.Guard = &wireGuard{g.MaxOrderNotional, g.MaxOpenNotional, g.MaxPriceDeviation, g.AllowCrossing, toWireRange(g.Range)}
+	}
 	return w
 }
 
@@ -163,6 +177,10 @@ func fromWirePlan(w *wirePlan) (*Plan, error) {
 	}
 	for _, b := range w.Budget {
 		p.Budget = append(p.Budget, BudgetLine(b))
+	}
+	if g := w.Guard; g != nil {
+		p.Guard = &Guard{MaxOrderNotional: g.MaxOrderNotional, MaxOpenNotional: g.MaxOpenNotional,
+			MaxPriceDeviation: g.MaxPriceDeviation, AllowCrossing: g.AllowCrossing, Range: g.Range.toRange()}
 	}
 	return p, nil
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"path/filepath"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,6 +19,44 @@ import (
 // saved plan records it, so that applying it against a changed
 // configuration can be refused.
 func (c *Config) Digest() string { return c.digest }
+
+// FilesDigest is a SHA-256 (hex) over the configuration's files alone —
+// the *.hcl and *.auto.vars.hcl files Load read, by base name and contents
+// — without variable values, which may come from the command line or the
+// environment. `apply PLANFILE` compares it with DirDigest of the
+// directory to tell whether the configuration changed since the plan.
+func (c *Config) FilesDigest() string { return c.filesDigest }
+
+// DirDigest returns the FilesDigest of the configuration in dir, reading
+// the files Load would read and evaluating nothing. It fails when dir
+// cannot be read or holds no configuration file.
+func DirDigest(dir string) (string, error) {
+	files, auto, diags := readDir(dir)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	if len(files) == 0 {
+		return "", fmt.Errorf("%s holds no *.hcl configuration files", dir)
+	}
+	return filesDigest(files, auto), nil
+}
+
+func filesDigest(files, auto []source) string {
+	all := append(append([]source(nil), files...), auto...)
+	sort.Slice(all, func(i, j int) bool { return filepath.Base(all[i].name) < filepath.Base(all[j].name) })
+	h := sha256.New()
+	for _, f := range all {
+		var n [8]byte
+		name := filepath.Base(f.name)
+		binary.BigEndian.PutUint64(n[:], uint64(len(name)))
+		h.Write(n[:])
+		h.Write([]byte(name))
+		binary.BigEndian.PutUint64(n[:], uint64(len(f.src)))
+		h.Write(n[:])
+		h.Write(f.src)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 func (c *Config) computeDigest() string {
 	h := sha256.New()

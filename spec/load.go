@@ -36,8 +36,28 @@ type varInput struct {
 // The returned Config is non-nil even with errors, so that its Files can
 // be used to print the diagnostics.
 func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	var files, auto []source
+	files, auto, diags := readDir(dir)
+	var vars []varInput
+	for _, v := range opts.Vars {
+		if !v.File {
+			vars = append(vars, varInput{raw: v.Value})
+			continue
+		}
+		src, err := readSource(v.Value)
+		if err != nil {
+			diags = append(diags, fileDiag(v.Value, "Cannot read variables file", err))
+			continue
+		}
+		vars = append(vars, varInput{file: true, src: source{v.Value, src}})
+	}
+	c, d := load(dir, files, auto, vars, opts.Getenv)
+	return c, append(diags, d...)
+}
+
+// readDir reads the files of a configuration directory that Load reads:
+// every *.hcl file (not recursively, no hidden files) except *.vars.hcl, and
+// apart from them the *.auto.vars.hcl files.
+func readDir(dir string) (files, auto []source, diags hcl.Diagnostics) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		diags = append(diags, &hcl.Diagnostic{
@@ -68,21 +88,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 			files = append(files, source{path, src})
 		}
 	}
-	var vars []varInput
-	for _, v := range opts.Vars {
-		if !v.File {
-			vars = append(vars, varInput{raw: v.Value})
-			continue
-		}
-		src, err := readSource(v.Value)
-		if err != nil {
-			diags = append(diags, fileDiag(v.Value, "Cannot read variables file", err))
-			continue
-		}
-		vars = append(vars, varInput{file: true, src: source{v.Value, src}})
-	}
-	c, d := load(dir, files, auto, vars, opts.Getenv)
-	return c, append(diags, d...)
+	return files, auto, diags
 }
 
 func fileDiag(path, summary string, err error) *hcl.Diagnostic {
@@ -148,6 +154,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	diags = append(diags, c.resolveMoved(orders)...)
 	c.symbols = c.collectSymbols(orders)
 	c.digest = c.computeDigest()
+	c.filesDigest = filesDigest(files, auto)
 	return c, sortDiags(dedupe(diags))
 }
 

@@ -67,6 +67,7 @@ type Config struct {
 	staticLocal map[string]cty.Value
 	symbols     []string
 	digest      string
+	filesDigest string
 }
 
 // Variable is a declared input variable.
