@@ -179,7 +179,42 @@ func catalogue() []catalogueCase {
 		}), args: []string{"apply", "PLAN"}, want: `(?i)(version|changed)`},
 		{name: "plan file from a different target", files: catOne(catOrder()), setup: catSavedPlanElsewhere, args: []string{"apply", "PLAN"}, want: `(?i)(target|GEMINI_API_URL)`},
 		{name: "plan file with -var", files: catOne(catOrder()), setup: catSavedPlan(nil), args: []string{"apply", "-var", "a=1", "PLAN"}, want: `applied exactly as saved`},
+		{name: "plan file edited with its checksum recomputed", files: catOne(catOrder()), setup: catSavedPlan(func(b []byte) []byte {
+			return recomputeChecksum(b, `"amount": "0.001"`, `"amount": "1.5"`)
+		}), args: []string{"apply", "PLAN"}, want: `signature does not match: the plan was changed after`},
+		{name: "plan file whose guard was dropped", files: catOne(catOrder() + "guard {\n  max_order_notional = 100\n}\n"), setup: catSavedPlan(func(b []byte) []byte {
+			return recomputeChecksum(b, `"max_order_notional": "100"`, `"max_order_notional": null`)
+		}), args: []string{"apply", "PLAN"}, want: `signature does not match`},
+		{name: "plan file applied with another API secret", files: catOne(catOrder()), setup: func(t *testing.T, h *relHarness) {
+			catSavedPlan(nil)(t, h)
+			h.env["GEMINI_API_SECRET"] = "another-secret-of-the-same-key"
+		}, args: []string{"apply", "PLAN"}, want: `signature does not match`},
+		{name: "plan file of the unsigned format 1.0", files: catOne(catOrder()), setup: catSavedPlan(func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), `"format_version": "2.0"`, `"format_version": "1.0"`, 1))
+		}), args: []string{"apply", "PLAN"}, want: `unsupported plan file version "1.0"`},
+		{name: "plan file whose configuration changed", files: catOne(catOrder()), setup: func(t *testing.T, h *relHarness) {
+			catSavedPlan(nil)(t, h)
+			if err := os.WriteFile(filepath.Join(h.dir, "extra.hcl"), []byte("# a new file\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, args: []string{"apply", "PLAN"}, want: `configuration in .* has changed since the plan was made.*-allow-config-change`},
+		{name: "-allow-config-change with a directory", files: catOne(catOrder()), args: []string{"apply", "-allow-config-change", "-auto-approve", "DIR"}, want: `-allow-config-change applies to a saved plan file`},
 	}
+}
+
+// recomputeChecksum replaces old with new in a saved plan's body and
+// recomputes the checksum, as anyone without the API secret can.
+func recomputeChecksum(data []byte, old, new string) []byte {
+	var env struct {
+		Checksum string          `json:"checksum"`
+		Body     json.RawMessage `json:"body"`
+	}
+	if json.Unmarshal(data, &env) != nil || !strings.Contains(string(env.Body), old) {
+		return nil // the case then fails: not a plan file
+	}
+	body := []byte(strings.Replace(string(env.Body), old, new, 1))
+	out := strings.Replace(string(data), string(env.Body), string(body), 1)
+	return []byte(strings.Replace(out, env.Checksum, planChecksum(body), 1))
 }
 
 // catSavedPlan makes a plan file with `plan -out` (its requests are then

@@ -2,6 +2,8 @@ package apply_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -16,6 +18,16 @@ import (
 var btcRules = map[string]plan.SymbolRules{"btcusd": {Symbol: "btcusd", Base: "BTC", Quote: "USD",
 	PriceIncrement: decimal.RequireFromString("0.01"), AmountIncrement: decimal.RequireFromString("0.00001"),
 	MinAmount: decimal.RequireFromString("0.00001"), Status: "open"}}
+
+// managed gives the placement of a a client order id of namespace "test"
+// as the checks require it: of:test: and 16 hex digits.
+func managed(a plan.Action) plan.Action {
+	o := *a.After
+	h := sha256.Sum256([]byte(a.Address))
+	o.ClientOrderID = "of:test:" + hex.EncodeToString(h[:8])
+	a.After, a.ClientOrderID = &o, o.ClientOrderID
+	return a
+}
 
 // market returns an Options.Market that answers with bid/ask for btcusd
 // (or err) and records what it was asked for.
@@ -40,7 +52,7 @@ func TestSendTimeCheckRefusesWhatTheMarketNowRefuses(t *testing.T) {
 	a := f.seed(order("order.a"))
 	b := f.seed(order("order.b"))
 	p := &plan.Plan{Target: plan.Target{Namespace: "test"}, Guard: &plan.Guard{},
-		Actions: []plan.Action{create("order.c"), replace("order.b", b), cancel("order.a", a)}}
+		Actions: []plan.Action{managed(create("order.c")), managed(replace("order.b", b)), cancel("order.a", a)}}
 	var asked []plan.MarketNeeds
 	var ev events
 	opts := testOptions(f)
@@ -52,7 +64,7 @@ func TestSendTimeCheckRefusesWhatTheMarketNowRefuses(t *testing.T) {
 	if diff := cmp.Diff([]plan.MarketNeeds{{Rules: []string{"btcusd"}, Tickers: []string{"btcusd"}}}, asked); diff != "" {
 		t.Errorf("market reads (-want +got):\n%s", diff)
 	}
-	want := []string{"cancel " + a.OrderID, "place of:test:c", "active "}
+	want := []string{"cancel " + a.OrderID, "place " + p.Actions[0].ClientOrderID, "active "}
 	if diff := cmp.Diff(want, f.methods()); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
@@ -109,7 +121,7 @@ func TestSendTimeCheckWithoutAMarket(t *testing.T) {
 // (the exchange decides) with the warning as a note and a Warning event.
 func TestSendTimeCheckWarns(t *testing.T) {
 	f := newFake()
-	c := create("order.c")
+	c := managed(create("order.c"))
 	c.After.Options = []string{"maker-or-cancel"}
 	var asked []plan.MarketNeeds
 	var warnings []string
