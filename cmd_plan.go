@@ -104,6 +104,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	for _, m := range cfg.Moved {
 		in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
 	}
+	in.Blocks, in.ClientOrderID = planBlocks(cfg)
 	if opts.destroy {
 		// Only the addresses and prevent_cancel matter: every managed order
 		// is cancelled, under the address the configuration gives it.

@@ -58,6 +58,18 @@ func rulesFromGemini(symbol string, d gemini.SymbolDetails) plan.SymbolRules {
 	}
 }
 
+// planBlocks returns the configuration's order blocks and its namespace's
+// client order id function, with which a plan names and protects the
+// instances the blocks no longer declare.
+func planBlocks(cfg *spec.Config) ([]plan.Block, func(string) string) {
+	var out []plan.Block
+	for _, b := range cfg.OrderBlocks() {
+		out = append(out, plan.Block{Address: b.Address, Expansion: b.Expansion, PreventCancel: b.PreventCancel, Range: b.Range})
+	}
+	ns := cfg.Exchange.Namespace
+	return out, func(addr string) string { return spec.ClientOrderID(ns, addr) }
+}
+
 func planOrder(o spec.Order) plan.Order {
 	return plan.Order{
 		Address:          o.Address,

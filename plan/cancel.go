@@ -19,9 +19,13 @@ func (c *computer) noteCancel(i int32, d *Order) {
 
 // destroy cancels every managed live order (within the targets).
 func (c *computer) destroy() {
+	c.recoverLeftovers(c.managed)
 	for _, i := range c.managed {
 		l := &c.in.Live[i]
 		addr, d := c.addressOf(l)
+		if addr == "" {
+			addr = c.recovered[l.ClientOrderID]
+		}
 		c.consumed[i] = true
 		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
 			continue
@@ -32,6 +36,9 @@ func (c *computer) destroy() {
 		}
 		c.add(a)
 		c.noteCancel(i, d)
+		if d == nil {
+			c.checkRemoved(l, addr)
+		}
 	}
 }
 
@@ -53,18 +60,26 @@ func (c *computer) addressOf(l *LiveOrder) (string, *Order) {
 // cancelLeftovers cancels the managed live orders that no desired order
 // claimed. With -target, only those whose address is known and targeted.
 func (c *computer) cancelLeftovers() {
+	var left []int32
 	for _, i := range c.managed {
-		if c.consumed[i] {
-			continue
+		if !c.consumed[i] {
+			left = append(left, i)
 		}
+	}
+	c.recoverLeftovers(left)
+	for _, i := range left {
 		l := &c.in.Live[i]
 		addr, _ := c.addressOf(l)
+		if addr == "" {
+			addr = c.recovered[l.ClientOrderID]
+		}
 		if len(c.in.Targets) > 0 && (addr == "" || !matches(c.in.Targets, addr)) {
 			continue
 		}
 		c.add(Action{Kind: Cancel, Address: addr, ClientOrderID: l.ClientOrderID, Before: c.copyLive(l), Why: WhyNotInConfig,
 			Reasons: []string{"not in configuration"}})
 		c.noteCancel(i, nil)
+		c.checkRemoved(l, addr)
 	}
 }
 

@@ -71,7 +71,8 @@ type computer struct {
 	movedTo   map[string][]Moved // by the new client id
 	movedFrom map[string]Moved   // by the old client id
 
-	cancelled []bool // cancelled by the plan, replaces included
+	cancelled []bool            // cancelled by the plan, replaces included
+	recovered map[string]string // addresses of unclaimed managed orders, by client id (see recover)
 
 	// The copies that actions point to, allocated once: their capacity is
 	// never exceeded, so pointers into them stay valid.

@@ -192,6 +192,14 @@ type Input struct {
 	Targets  []string               // -target addresses; "order.x" also selects order.x[...]
 	Replace  []string               // -replace addresses
 	Destroy  bool                   // cancel every managed order of the namespace
+	// Blocks are the configuration's order blocks, which protect with
+	// prevent_cancel the instances they no longer declare too.
+	Blocks []Block
+	// ClientOrderID returns the client order id of an address in this
+	// namespace (DESIGN §4). With it, a managed live order that no desired
+	// order claims is named by the address it had, when one of the blocks
+	// could have produced it (count indexes, a block's bare address).
+	ClientOrderID func(address string) string
 }
 
 // Plan is the set of actions that turns the live book into the desired one.

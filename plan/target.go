@@ -35,6 +35,11 @@ func (c *computer) checkTargets() {
 				return true
 			}
 		}
+		for _, addr := range c.recovered {
+			if matches([]string{p}, addr) {
+				return true
+			}
+		}
 		return false
 	}
 	if len(c.in.Targets) > 0 {
