@@ -211,6 +211,8 @@ func (d *doctor) keyError(err error, cfg *spec.Config, env string) {
 		d.fail("the account setting does not suit the key: "+err.Error(), "a master key (master-...) needs account = \"<sub-account>\" in the exchange block; an account key (account-...) needs none")
 	case reason == "ApiKeyIpFilteringFailure" || reason == "RemoteAddressForbidden":
 		d.fail("the key does not allow this machine's IP address: "+err.Error(), "add this machine's address to the key's IP allow list in the exchange's API settings, or create a key without one")
+	case gemini.IsTermsRequired(err):
+		d.fail("the account has not accepted Gemini's updated terms: "+err.Error(), "sign in to Gemini's web site ("+termsSite(env)+") with this account and accept the terms; the API refuses it until then")
 	case gemini.IsAuth(err):
 		d.fail("the API key was refused: "+err.Error(), "check GEMINI_API_KEY and GEMINI_API_SECRET and that the key belongs to "+env+"; create a Trader-only key if in doubt")
 	case gemini.IsMaintenance(err):
@@ -254,4 +256,12 @@ func finishDoctor(d *doctor) int {
 	}
 	fmt.Fprintf(d.w, "All checks passed (%d warning(s)).\n", d.warnCount)
 	return exitOK
+}
+
+// termsSite is where an account of env accepts Gemini's terms.
+func termsSite(env string) string {
+	if env == "sandbox" {
+		return "https://exchange.sandbox.gemini.com"
+	}
+	return "https://exchange.gemini.com"
 }

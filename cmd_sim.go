@@ -37,7 +37,7 @@ const simUsage = `Usage:
   orderform sim orders   [TARGET] [-all]           list live (or all) orders
   orderform sim balances [TARGET]                  list balances
   orderform sim markets  [TARGET]                  list markets
-  orderform sim fault    -url URL [-path P] [-count N] [-status S] [-retry-after N] [-latency D] KIND
+  orderform sim fault    -url URL [-path P] [-count N] [-status S] [-reason R] [-retry-after N] [-latency D] KIND
   orderform sim fault    -url URL clear|release
       KIND is status, latency, drop, lose-response or slow-commit (the exchange
       takes the request and processes it only after -latency, or with no
@@ -309,7 +309,8 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 	all := fs.Bool("all", false, "orders: list every order, not just live ones")
 	fpath := fs.String("path", "", "fault: the Gemini path it hits (default every path)")
 	fcount := fs.Int("count", 0, "fault: how many requests it hits (default until cleared)")
-	fstatus := fs.Int("status", 503, "fault status: the HTTP status")
+	fstatus := fs.Int("status", 0, "fault status: the HTTP status (default 503, or 400 with -reason)")
+	freason := fs.String("reason", "", "fault status: answer with this Gemini `reason`, e.g. UsageLimit or MustAcceptTerms")
 	fretry := fs.Int("retry-after", 0, "fault status: Retry-After seconds")
 	flatency := fs.Duration("latency", 0, "fault: added latency, e.g. 2s")
 	cid := fs.String("client-order-id", "", "order: the client order id to send (default none, like the web site)")
@@ -363,7 +364,7 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 		}
 		f := sim.Fault{Path: *fpath, Kind: kind, Count: *fcount, Latency: *flatency}
 		if kind == sim.FaultStatus {
-			f.Status, f.RetryAfter = *fstatus, *fretry
+			f.Status, f.RetryAfter, f.Reason = *fstatus, *fretry, *freason
 		}
 		if err := c.SetFault(e.ctx, f); err != nil {
 			return fail("%v", err)

@@ -23,6 +23,12 @@ func reportReadError(w io.Writer, err error, conn *connection, dir string) {
 	case gemini.IsMaintenance(err):
 		fmt.Fprintf(w, "Error: the exchange (%s) is down for maintenance: %v\n", where, err)
 		fmt.Fprintln(w, "Nothing was changed. See https://status.gemini.com and plan again when it is back.")
+	case gemini.IsTermsRequired(err):
+		fmt.Fprintf(w, "Error: the exchange (%s) refuses this account until it accepts Gemini's updated terms: %v\n", where, err)
+		fmt.Fprintln(w, "Nothing was changed. Sign in to Gemini's web site with this account, accept the terms, then plan again.")
+	case gemini.IsRateLimited(err):
+		fmt.Fprintf(w, "Error: the exchange (%s) is rate limiting this key: %v\n", where, err)
+		fmt.Fprintln(w, "Nothing was changed. Wait a minute (another program may be using the key) and plan again.")
 	case gemini.IsAuth(err) || gemini.IsNonce(err):
 		fmt.Fprintf(w, "Error: the exchange (%s) refused the API key: %v\n", where, err)
 		fmt.Fprintf(w, "Nothing was changed. Check GEMINI_API_KEY and GEMINI_API_SECRET, and run `orderform doctor %s`.\n", dir)

@@ -71,18 +71,23 @@ func (e *APIError) explain() string {
 	case "MissingPayloadHeader", "MissingSignatureHeader", "InvalidJson", "MissingPayloadKey",
 		"EndpointMismatch", "EndpointNotFound", "MissingNonce":
 		return "Gemini could not read the signed request (a proxy changing requests, or a bug in orderform)"
-	case "InvalidNonce", "BadNonce":
+	case "InvalidNonce", "BadNonce", "GenericNonceError":
 		return "Gemini rejected the nonce: another program is using this API key, or the key was created " +
 			"with a time-based nonce (set nonce = \"time\") and the clock is off by more than 30 seconds"
 	case "InsufficientFunds":
 		return "there is not enough available balance for this order"
-	case "RateLimit", "Too Many Requests":
+	case "RateLimit", "Too Many Requests", "UsageLimit":
 		return "Gemini is rate limiting this key: too many requests, try again shortly"
+	case "MustAcceptTerms", "MustAccepTerms", "AcceptTermsRequired":
+		return "the account must accept Gemini's updated terms first: sign in at https://exchange.gemini.com " +
+			"(https://exchange.sandbox.gemini.com for sandbox keys), accept them, then run orderform again"
+	case "TradingClosed":
+		return "trading is closed for this market: Gemini takes no orders on it now (see https://status.gemini.com)"
 	case "Maintenance":
 		return "the exchange is down for maintenance"
 	case "System", "Internal Server Error":
 		return "Gemini reported a technical problem on its side"
-	case "OrderNotFound", ReasonNotFound:
+	case "OrderNotFound", "NoSuchOrder", ReasonNotFound:
 		return "Gemini has no such order"
 	case "InvalidPrice":
 		return "the price is not valid for this symbol (not a multiple of the price increment, or not positive)"
@@ -170,8 +175,11 @@ func hasReason(err error, reasons ...string) bool {
 	return false
 }
 
-// IsNotFound reports whether Gemini said the order does not exist.
-func IsNotFound(err error) bool { return hasReason(err, "OrderNotFound", ReasonNotFound) }
+// IsNotFound reports whether Gemini said the order does not exist
+// (OrderNotFound; NoSuchOrder, as Gemini's own SDK maps it; or its bodiless 404).
+func IsNotFound(err error) bool {
+	return hasReason(err, "OrderNotFound", "NoSuchOrder", ReasonNotFound)
+}
 
 // IsInsufficientFunds reports whether an order was refused for lack of funds.
 func IsInsufficientFunds(err error) bool {
@@ -179,14 +187,35 @@ func IsInsufficientFunds(err error) bool {
 	return ok && (ae.Reason == "InsufficientFunds" || ae.Status == http.StatusNotAcceptable)
 }
 
-// IsRateLimited reports whether Gemini refused a call for its rate limit.
+// IsRateLimited reports whether Gemini refused a call for its rate limit:
+// HTTP 429, or a RateLimit or UsageLimit reason under any status. Such a
+// request did nothing.
 func IsRateLimited(err error) bool {
 	ae, ok := reasonOf(err)
-	return ok && (ae.Status == http.StatusTooManyRequests || ae.Reason == "RateLimit" || ae.Reason == "Too Many Requests")
+	return ok && (ae.Status == http.StatusTooManyRequests || isRateReason(ae.Reason))
 }
 
-// IsNonce reports whether Gemini rejected the nonce. Such a request did nothing.
-func IsNonce(err error) bool { return hasReason(err, "InvalidNonce", "BadNonce") }
+func isRateReason(r string) bool {
+	return r == "RateLimit" || r == "Too Many Requests" || r == "UsageLimit"
+}
+
+// IsNonce reports whether Gemini rejected the nonce (InvalidNonce, BadNonce,
+// GenericNonceError). Such a request did nothing.
+func IsNonce(err error) bool { return hasReason(err, "InvalidNonce", "BadNonce", "GenericNonceError") }
+
+// IsTermsRequired reports whether Gemini refused the call until the account
+// accepts its updated terms on the web site (MustAcceptTerms,
+// AcceptTermsRequired): nothing orderform can do, and nothing happened.
+func IsTermsRequired(err error) bool {
+	return hasReason(err, "MustAcceptTerms", "MustAccepTerms", "AcceptTermsRequired")
+}
+
+// IsTradingClosed reports whether Gemini refused an order because its market
+// takes none now (TradingClosed, MarketClosed, MarketNotOpen). Nothing
+// happened; trying again once the market opens may succeed.
+func IsTradingClosed(err error) bool {
+	return hasReason(err, "TradingClosed", "MarketClosed", "MarketNotOpen")
+}
 
 // IsAuth reports whether the key, secret, role, account or source address
 // was refused: a problem of credentials that retrying will not fix.
@@ -238,7 +267,7 @@ func retryable(err error) bool {
 	}
 	ae, ok := reasonOf(err)
 	return ok && (ae.Status == http.StatusTooManyRequests || ae.Status >= 500 ||
-		ae.Reason == "RateLimit" || ae.Reason == "Too Many Requests" || ae.Reason == "System")
+		isRateReason(ae.Reason) || ae.Reason == "System")
 }
 
 // errorBody is every JSON error shape Gemini is known to send.

@@ -2,6 +2,7 @@ package gemini_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,82 @@ func TestClockNoSkew(t *testing.T) {
 	}
 	if d, skewed := c.ClockSkewed(); skewed || d.Abs() > 2*time.Second {
 		t.Errorf("ClockSkewed = %s, %t against a simulator on the same clock", d, skewed)
+	}
+}
+
+// Case 11 of issue 12: reasons Gemini's own SDK maps, answered by the
+// simulator, are classified and explained.
+func TestErrorReasonsFromSimulator(t *testing.T) {
+	noWait := func(c *gemini.Config) { c.Sleep = func(context.Context, time.Duration) error { return nil } }
+	ctx := context.Background()
+	order := gemini.NewOrder{ClientOrderID: "of:t:reasons", Symbol: "btcusd", Side: "buy", Type: gemini.TypeLimit,
+		Amount: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("60000")}
+	for _, tt := range []struct {
+		reason, path string
+		status       int
+		call         func(*gemini.Client) error
+		is           func(error) bool
+		wantOK       bool   // the client recovers on its own (re-sign, retry)
+		wantText     string // in the error
+		wantRequests int    // to the path
+	}{
+		{"NoSuchOrder", "/v1/order/status", 404, func(c *gemini.Client) error {
+			_, err := c.OrderStatusByClientID(ctx, "of:t:none")
+			return err
+		}, gemini.IsNotFound, false, "no such order", 1},
+		{"GenericNonceError", "/v1/balances", 400, func(c *gemini.Client) error {
+			_, err := c.Balances(ctx)
+			return err
+		}, gemini.IsNonce, true, "", 2},
+		{"UsageLimit", "/v1/balances", 400, func(c *gemini.Client) error {
+			_, err := c.Balances(ctx)
+			return err
+		}, gemini.IsRateLimited, true, "", 2},
+		{"UsageLimit", "/v1/order/new", 400, func(c *gemini.Client) error {
+			_, err := c.NewOrder(ctx, order)
+			return err
+		}, gemini.IsRateLimited, false, "rate limiting", 1},
+		{"TradingClosed", "/v1/order/new", 400, func(c *gemini.Client) error {
+			_, err := c.NewOrder(ctx, order)
+			return err
+		}, gemini.IsTradingClosed, false, "trading is closed", 1},
+		{"MustAcceptTerms", "/v1/balances", 400, func(c *gemini.Client) error {
+			_, err := c.Balances(ctx)
+			return err
+		}, gemini.IsTermsRequired, false, "accept Gemini's updated terms", 1},
+		{"AcceptTermsRequired", "/v1/order/new", 400, func(c *gemini.Client) error {
+			_, err := c.NewOrder(ctx, order)
+			return err
+		}, gemini.IsTermsRequired, false, "sign in at https://exchange.gemini.com", 1},
+	} {
+		t.Run(tt.reason+tt.path, func(t *testing.T) {
+			s, c, _ := simClient(t, sim.Options{}, noWait)
+			s.SetMarket("btcusd", decimal.RequireFromString("63000"), decimal.RequireFromString("63001"))
+			s.SetFault(sim.Fault{Path: tt.path, Kind: sim.FaultStatus, Status: tt.status, Reason: tt.reason, Message: "as Gemini says it", Count: 1})
+			err := tt.call(c)
+			if n := s.Requests()[tt.path]; n != tt.wantRequests {
+				t.Errorf("%d requests to %s, want %d", n, tt.path, tt.wantRequests)
+			}
+			if tt.wantOK {
+				if err != nil {
+					t.Fatalf("the client did not recover from %s: %v", tt.reason, err)
+				}
+				return
+			}
+			if err == nil || !tt.is(err) {
+				t.Fatalf("err = %v, not classified as %s", err, tt.reason)
+			}
+			if gemini.IsAmbiguous(err) {
+				t.Errorf("%s is a refusal, not ambiguous: %v", tt.reason, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("error %q does not say %q", err, tt.wantText)
+			}
+			if tt.path == "/v1/order/new" {
+				for _, o := range s.Orders() {
+					t.Errorf("an order was placed despite %s: %+v", tt.reason, o)
+				}
+			}
+		})
 	}
 }

@@ -276,6 +276,8 @@ type adminFault struct {
 	Status     int    `json:"status,omitempty"`
 	RetryAfter int    `json:"retry_after,omitempty"`
 	LatencyMs  int64  `json:"latency_ms,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Message    string `json:"message,omitempty"`
 }
 
 // adminClock is the exchange's clock: its offset from the machine's clock
@@ -293,7 +295,7 @@ func (s *Server) clockJSON() adminClock {
 }
 
 func faultToJSON(f Fault) adminFault {
-	return adminFault{f.Path, f.Kind.String(), f.Count, f.Status, f.RetryAfter, f.Latency.Milliseconds()}
+	return adminFault{f.Path, f.Kind.String(), f.Count, f.Status, f.RetryAfter, f.Latency.Milliseconds(), f.Reason, f.Message}
 }
 
 func (a adminFault) fault() (Fault, error) {
@@ -301,7 +303,8 @@ func (a adminFault) fault() (Fault, error) {
 	if err != nil {
 		return Fault{}, err
 	}
-	return Fault{Path: a.Path, Kind: k, Count: a.Count, Status: a.Status, RetryAfter: a.RetryAfter, Latency: time.Duration(a.LatencyMs) * time.Millisecond}, nil
+	return Fault{Path: a.Path, Kind: k, Count: a.Count, Status: a.Status, RetryAfter: a.RetryAfter, Latency: time.Duration(a.LatencyMs) * time.Millisecond,
+		Reason: a.Reason, Message: a.Message}, nil
 }
 
 func decodeBody(r *http.Request, v any) error {

@@ -66,11 +66,19 @@ type Fault struct {
 	Status     int           // FaultStatus: 429, 500, 502, 503 (default 503)
 	RetryAfter int           // FaultStatus: seconds for the Retry-After header
 	Latency    time.Duration // added before any kind acts; FaultLatency's whole effect; FaultSlowCommit's delay (0 = until Release)
+	// Reason and Message, for FaultStatus, answer with this Gemini reason
+	// (e.g. "UsageLimit", "MustAcceptTerms") instead of the status's own;
+	// the status then defaults to 400.
+	Reason, Message string
 }
 
 // answer is the response of a FaultStatus fault, as Gemini words each status.
 func (f Fault) answer() *Error {
 	e := &Error{Status: f.Status, RetryAfter: f.RetryAfter}
+	if f.Reason != "" {
+		e.Reason, e.Message = f.Reason, f.Message
+		return e
+	}
 	switch f.Status {
 	case http.StatusTooManyRequests:
 		e.Reason, e.Message = ReasonRateLimit, "Requests were made too frequently"
@@ -94,6 +102,9 @@ type faultSet struct {
 func (s *Server) SetFault(f Fault) {
 	if f.Kind == FaultStatus && f.Status == 0 {
 		f.Status = http.StatusServiceUnavailable
+		if f.Reason != "" {
+			f.Status = http.StatusBadRequest
+		}
 	}
 	s.faults.mu.Lock()
 	s.faults.faults = append(s.faults.faults, &f)

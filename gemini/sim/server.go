@@ -216,9 +216,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	}
-	// The answer's Date is on the simulator's clock, as Gemini's is on its
-	// own: clients learn the exchange's clock from it.
-	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	path := r.URL.Path
 	if path == "/admin" || strings.HasPrefix(path, "/admin/") {
 		s.setDate(w)
