@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -73,12 +74,15 @@ type liveRow struct {
 	Symbol          string   `json:"symbol"`
 	Side            string   `json:"side"`
 	Type            string   `json:"type"`
-	Amount          string   `json:"amount"`
-	Executed        string   `json:"executed_amount"`
-	Price           string   `json:"price"`
-	StopPrice       string   `json:"stop_price,omitempty"`
+	Amount          *string  `json:"amount"`
+	Executed        *string  `json:"executed_amount"`
+	Price           *string  `json:"price"`
+	StopPrice       *string  `json:"stop_price,omitempty"`
 	Options         []string `json:"options"`
 	InConfiguration bool     `json:"in_configuration"`
+	// Sensitive names the attributes whose values are null: those the
+	// configuration computes from sensitive variables.
+	Sensitive []string `json:"sensitive"`
 }
 
 type leftAlone struct {
@@ -100,8 +104,10 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	}
 	orders, _ := cfg.Orders(nil) // addresses are known without the network
 	addr := map[string]string{}
+	hidden := map[string][]string{}
 	for _, o := range orders {
 		addr[o.ClientOrderID] = o.Address
+		hidden[o.ClientOrderID] = o.Sensitive
 	}
 	for _, m := range cfg.Moved {
 		addr[m.FromClientOrderID] = m.To + " (moved from " + m.From + ")"
@@ -134,11 +140,25 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 			v.LeftAlone.Unmanaged++
 			continue
 		}
+		sens := hidden[o.ClientOrderID]
+		val := func(attr string, d fmt.Stringer) *string {
+			if slices.Contains(sens, attr) {
+				return nil
+			}
+			s := d.String()
+			return &s
+		}
 		row := liveRow{Address: addr[o.ClientOrderID], ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
-			Amount: o.OriginalAmount.String(), Executed: o.ExecutedAmount.String(), Price: o.Price.String(), Options: o.Options}
+			Amount: val("amount", o.OriginalAmount), Executed: val("amount", o.ExecutedAmount), Price: val("price", o.Price), Options: o.Options,
+			Sensitive: []string{}}
 		row.InConfiguration = row.Address != ""
 		if o.Type == "stop-limit" {
-			row.StopPrice = o.StopPrice.String()
+			row.StopPrice = val("stop_price", o.StopPrice)
+		}
+		for _, attr := range []string{"amount", "price", "stop_price"} {
+			if slices.Contains(sens, attr) {
+				row.Sensitive = append(row.Sensitive, attr)
+			}
 		}
 		if row.Options == nil {
 			row.Options = []string{}
@@ -182,11 +202,11 @@ func renderLive(w io.Writer, v liveView) {
 			if a == "" {
 				a = o.ClientOrderID + " (not in configuration)"
 			}
-			price := o.Price
-			if o.StopPrice != "" {
-				price += " (stop " + o.StopPrice + ")"
+			price := shown(o.Price)
+			if o.Type == "stop-limit" {
+				price += " (stop " + shown(o.StopPrice) + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a, o.Symbol, o.Side, o.Type, o.Amount, o.Executed, price, o.OrderID)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a, o.Symbol, o.Side, o.Type, shown(o.Amount), shown(o.Executed), price, o.OrderID)
 		}
 		tw.Flush()
 	}
@@ -200,4 +220,12 @@ func renderLive(w io.Writer, v liveView) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", b.Currency, b.Amount, b.Available)
 	}
 	tw.Flush()
+}
+
+// shown is a value of a live order's row, or a stand-in when it is hidden.
+func shown(v *string) string {
+	if v == nil {
+		return "(sensitive value)"
+	}
+	return *v
 }
