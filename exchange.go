@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"orderform/apply"
@@ -93,7 +94,7 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.cacheDir)
 		}
-		return plan.LiveOrder{}, &placeError{err: markAmbiguous(err), signedBy: x.clock()}
+		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), signedBy: x.clock()}
 	}
 	return liveFromGemini(got), nil
 }
@@ -142,6 +143,25 @@ func markAmbiguous(err error) error {
 		return fmt.Errorf("%w: %w", apply.ErrAmbiguous, err)
 	case gemini.IsRateLimited(err):
 		return fmt.Errorf("%w: %w", apply.ErrRateLimited, err)
+	}
+	return err
+}
+
+// withheld drops the exchange's message from an error about o when o's
+// price or amount is sensitive: Gemini's messages repeat them ("Failed to
+// place buy order on symbol 'BTCUSD' for price 64000 ..."). The reason code
+// and status, which say what went wrong, stay.
+func withheld(err error, o plan.Order) error {
+	var ae *gemini.APIError
+	if !errors.As(err, &ae) || ae.Message == "" {
+		return err
+	}
+	for _, attr := range []string{"price", "amount", "stop_price"} {
+		if slices.Contains(o.Sensitive, attr) {
+			cp := *ae
+			cp.Message = ""
+			return &cp
+		}
 	}
 	return err
 }
