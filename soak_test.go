@@ -186,6 +186,15 @@ func (s *soak) round(r int) {
 	s.beside(ctx)
 	s.topUp()
 
+	if s.rng.IntN(3) == 0 {
+		// The drift fills orders beside ours too, so those are not held
+		// to being untouched here.
+		s.savedPlanAcrossAMove(ctx)
+		s.check("after a saved plan applied across a market move", nil)
+		if len(s.stats.violations) > 0 {
+			return
+		}
+	}
 	untouched := s.besideSnapshot()
 	s.faultyApply(r)
 	s.check("after the faulty apply", untouched)
@@ -360,6 +369,9 @@ func (s *soak) dropMovesTo(name string) {
 func (s *soak) writeConfig() {
 	var b strings.Builder
 	b.WriteString(s.h.exchangeBlock(soakNS))
+	// Prices rest 2–10% from the resting market, so this guard refuses
+	// nothing at plan time; it is there for savedPlanAcrossAMove.
+	b.WriteString("\nguard {\n  allow_crossing = false\n}\n")
 	for _, o := range s.orders {
 		fmt.Fprintf(&b, "\norder %q {\n  symbol = %q\n  side   = %q\n  amount = %q\n  price  = %q\n  lifecycle {\n    on_fill = %q\n  }\n}\n",
 			o.name, o.symbol, o.side, o.amount.String(), o.price.String(), o.onFill)
@@ -484,6 +496,59 @@ func (s *soak) topUp() {
 			s.t.Fatalf("fund %s: %v", cur, err)
 		}
 		s.funded[cur] = s.funded[cur].Add(init)
+	}
+}
+
+// savedPlanAcrossAMove saves a plan, moves one market 3–12% for good (the
+// planned prices may now cross it), applies the saved plan, and restores
+// the market. Under allow_crossing = false, none of the orders it placed
+// may have traded at once as a taker: apply checks again before sending.
+func (s *soak) savedPlanAcrossAMove(ctx context.Context) {
+	srv := s.h.srv
+	before := map[string]bool{}
+	for _, o := range srv.Orders() {
+		before[o.ID] = true
+	}
+	p := s.h.dir + ".plan"
+	if res := s.h.run(ctx, "plan", "-out="+p, "-no-color", s.h.dir); res.code != 0 {
+		s.violate("plan -out before a market move failed:\n%s", res)
+		return
+	}
+	m := s.mk[s.rng.IntN(len(s.mk))]
+	f := decimal.NewFromInt(int64(300 + s.rng.IntN(900))).Div(decimal.NewFromInt(10000))
+	dir := "drift-up"
+	if s.rng.IntN(2) == 0 {
+		dir, f = "drift-down", f.Neg()
+	}
+	s.stats.moves[dir]++
+	bid := soakFloor(m.bid.Mul(decimal.NewFromInt(1).Add(f)), m.priceStep)
+	if err := srv.SetMarket(m.symbol, bid, bid.Add(m.ask.Sub(m.bid))); err != nil {
+		s.t.Fatalf("drift %s: %v", m.symbol, err)
+	}
+	res := s.h.run(ctx, "apply", "-no-color", p)
+	if err := srv.SetMarket(m.symbol, m.bid, m.ask); err != nil {
+		s.t.Fatalf("restore %s: %v", m.symbol, err)
+	}
+	s.stats.applies++
+	if res.code != 0 {
+		s.stats.failedApplies++
+	}
+	if res.code > 1 || strings.Contains(res.stderr, "panic") {
+		s.violate("saved apply across a market move exited %d:\n%s", res.code, res)
+	}
+	if strings.Contains(res.stdout, "checked again right before sending") {
+		s.stats.moves["refused-at-send"]++
+	}
+	ours := map[string]bool{}
+	for _, o := range srv.Orders() {
+		if !before[o.ID] && strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+			ours[o.ID] = true
+		}
+	}
+	for _, tr := range srv.Trades() {
+		if ours[tr.OrderID] && tr.Aggressor {
+			s.violate("order %s, placed from a saved plan after %s moved to bid %s, traded at once as a taker although the guard sets allow_crossing = false:\n%s", tr.OrderID, m.symbol, bid, res)
+		}
 	}
 }
 

@@ -23,6 +23,12 @@ func (r *runner) checkAtSend(p *plan.Plan, jobs []*job) {
 	}
 	o := r.begin(Event{Action: StepCheck})
 	m, err := r.opts.Market(r.ctx, needs)
+	if err != nil && r.stopped() {
+		// Interrupted while reading: nothing is sent, and each step is
+		// reported skipped by the interrupt, not refused.
+		o.end(StatusSkipped, "", "interrupted while reading the market", err)
+		return
+	}
 	if err != nil {
 		o.end(StatusFailed, "", "could not read the market: "+err.Error(), err)
 		reason := fmt.Sprintf("not sent: the market could not be read right before sending, so the guards and symbol rules could not be checked again: %v", err)

@@ -152,3 +152,24 @@ func TestSendTimeCheckNotForCancels(t *testing.T) {
 		t.Errorf("read the market for a plan without placements: %+v", asked)
 	}
 }
+
+// TestSendTimeCheckInterrupted: a Ctrl-C during the market read sends
+// nothing and reports the actions as interrupted, not refused.
+func TestSendTimeCheckInterrupted(t *testing.T) {
+	f := newFake()
+	b := f.seed(order("order.b"))
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	opts := testOptions(f)
+	opts.Market = func(ctx context.Context, _ plan.MarketNeeds) (plan.Market, error) {
+		stop()
+		return plan.Market{}, ctx.Err()
+	}
+	rep := run(ctx, f, []plan.Action{managed(create("order.c")), managed(replace("order.b", b))}, opts)
+	if !rep.Interrupted || len(rep.Failed) != 0 || len(rep.Skipped) != 2 {
+		t.Errorf("interrupted %v, failed %v, skipped %v; want interrupted with both skipped", rep.Interrupted, addresses(rep.Failed), addresses(rep.Skipped))
+	}
+	if m := f.methods(); len(m) != 0 {
+		t.Errorf("requests after the interrupt: %v", m)
+	}
+}
