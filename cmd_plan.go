@@ -29,9 +29,9 @@ type planRun struct {
 	conn *connection
 	plan *plan.Plan
 	live []plan.LiveOrder
-	// history is the newest closed order of desired orders that are not
-	// live, by client order id, as read for the plan.
-	history map[string]plan.LiveOrder
+	// history is, by client order id, the closed orders read for the plan
+	// (historyWanted).
+	history map[string][]plan.LiveOrder
 	diags   hcl.Diagnostics
 	// readAt is the local time just before the book was read.
 	readAt time.Time
@@ -129,7 +129,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			in.Desired = append(in.Desired, planOrder(o))
 		}
 		in.Guard = guardFrom(cfg.Guard)
-		hist, err := readHistory(e.ctx, conn, notLive(in.Desired, in.Moved, snap.live), snap.live, now)
+		hist, err := readHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.live), snap.live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			run.close()
@@ -190,26 +190,36 @@ func needsOf(cfg *spec.Config) readNeeds {
 	return n
 }
 
-// notLive returns, for desired orders with no live order (under their own
-// id or an id they were moved from), their client order id and symbol.
-func notLive(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrder) map[string]string {
-	isLive := map[string]bool{}
-	for _, l := range live {
-		isLive[l.ClientOrderID] = true
+// historyWanted returns, by client order id, the symbols of the desired
+// orders whose closed orders the plan needs (fill accounting by address,
+// plan/fills.go): those with no live order (under their own id or an id
+// moved to them), and those whose live order has partly filled or carries
+// less than, or other than, the declared amount; with the ids of the
+// addresses moved to them. A book of untouched live orders costs no walk.
+func historyWanted(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrder) map[string]string {
+	byID := map[string][]*plan.LiveOrder{}
+	for i := range live {
+		byID[live[i].ClientOrderID] = append(byID[live[i].ClientOrderID], &live[i])
 	}
-	movedFrom := map[string]string{}
+	movedFrom := map[string][]string{}
 	for _, m := range moved {
-		movedFrom[m.ToClientOrderID] = m.FromClientOrderID
+		movedFrom[m.ToClientOrderID] = append(movedFrom[m.ToClientOrderID], m.FromClientOrderID)
 	}
 	want := map[string]string{}
 	for _, o := range desired {
-		from, moved := movedFrom[o.ClientOrderID]
-		if isLive[o.ClientOrderID] || (moved && isLive[from]) {
+		ids := append([]string{o.ClientOrderID}, movedFrom[o.ClientOrderID]...)
+		n, needed := 0, false
+		for _, id := range ids {
+			for _, l := range byID[id] {
+				n++
+				needed = needed || l.ExecutedAmount.IsPositive() || !l.OriginalAmount.Equal(o.Amount)
+			}
+		}
+		if n > 0 && !needed {
 			continue
 		}
-		want[o.ClientOrderID] = o.Symbol
-		if moved {
-			want[from] = o.Symbol // its last order may have filled under the old address
+		for _, id := range ids {
+			want[id] = o.Symbol // its orders may have filled under an old address too
 		}
 	}
 	return want

@@ -83,6 +83,7 @@ func planOrder(o spec.Order) plan.Order {
 		Options:          o.Options,
 		RepriceTolerance: o.RepriceTolerance,
 		OnFill:           o.OnFill,
+		ReplaceAmount:    o.ReplaceAmount,
 		PreventCancel:    o.PreventCancel,
 		Sensitive:        o.Sensitive,
 		Range:            o.Range,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,11 +37,17 @@ var historyMargin = 10 * time.Minute
 
 type historyCache struct {
 	path    string
-	Version int                       `json:"version"`
-	Since   int64                     `json:"since"`  // ORDERFORM_HISTORY_SINCE it was built with
-	Cursor  int64                     `json:"cursor"` // Unix ms where the next walk starts
-	Orders  map[string]plan.LiveOrder `json:"orders"` // the newest closed order per of: client order id
+	Version int   `json:"version"`
+	Since   int64 `json:"since"`  // ORDERFORM_HISTORY_SINCE it was built with
+	Cursor  int64 `json:"cursor"` // Unix ms where the next walk starts
+	// Orders holds, per of: client order id, the closed orders that fill
+	// accounting needs (compact): an address's history is all its orders.
+	Orders map[string][]plan.LiveOrder `json:"orders"`
 }
+
+// historyCacheVersion 2 keeps every order that counts per client order id;
+// version 1 kept only the newest, and is rebuilt by a full walk.
+const historyCacheVersion = 2
 
 var cacheableSymbol = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
 
@@ -48,7 +55,7 @@ var cacheableSymbol = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
 // since when there is none, it is damaged, or it was built from another
 // start.
 func loadHistoryCache(dir, symbol string, since int64) *historyCache {
-	c := &historyCache{Version: 1, Since: since, Cursor: since, Orders: map[string]plan.LiveOrder{}}
+	c := &historyCache{Version: historyCacheVersion, Since: since, Cursor: since, Orders: map[string][]plan.LiveOrder{}}
 	if dir == "" || !cacheableSymbol.MatchString(symbol) {
 		return c
 	}
@@ -58,21 +65,66 @@ func loadHistoryCache(dir, symbol string, since int64) *historyCache {
 		return c
 	}
 	var disk historyCache
-	if json.Unmarshal(b, &disk) != nil || disk.Version != 1 || disk.Since != since || disk.Orders == nil || disk.Cursor < since {
+	if json.Unmarshal(b, &disk) != nil || disk.Version != historyCacheVersion || disk.Since != since || disk.Orders == nil || disk.Cursor < since {
 		return c
 	}
 	c.Cursor, c.Orders = disk.Cursor, disk.Orders
 	return c
 }
 
-// add records the closed orders of a walk.
-func (c *historyCache) add(o plan.LiveOrder) {
-	if o.IsLive || !strings.HasPrefix(o.ClientOrderID, "of:") {
-		return
+// add records the closed orders of a walk: every one under an of: client
+// order id, once (a walk from the cursor reads some again), then compacts
+// what each id keeps.
+func (c *historyCache) add(orders []plan.LiveOrder) {
+	touched := map[string]bool{}
+	for _, o := range orders {
+		if o.IsLive || !strings.HasPrefix(o.ClientOrderID, "of:") {
+			continue
+		}
+		hs := c.Orders[o.ClientOrderID]
+		i := slices.IndexFunc(hs, func(h plan.LiveOrder) bool { return h.OrderID == o.OrderID })
+		if i >= 0 {
+			hs[i] = o
+		} else {
+			hs = append(hs, o)
+		}
+		c.Orders[o.ClientOrderID] = hs
+		touched[o.ClientOrderID] = true
 	}
-	if prev, ok := c.Orders[o.ClientOrderID]; !ok || newer(o, prev) {
-		c.Orders[o.ClientOrderID] = o
+	for id := range touched {
+		c.Orders[id] = compactHistory(c.Orders[id])
 	}
+}
+
+// compactHistory keeps, of one client order id's closed orders, what fill
+// accounting (plan/fills.go) reads: the newest order (what the address last
+// did), the newest one that filled completely (it ended a cycle, and with
+// on_fill = "done" the address), and every order with a fill placed after
+// it (the current cycle). Orders before a complete fill belong to cycles
+// that are over; cancels that filled nothing change no amount.
+func compactHistory(hs []plan.LiveOrder) []plan.LiveOrder {
+	slices.SortFunc(hs, func(a, b plan.LiveOrder) int {
+		switch {
+		case newer(b, a):
+			return -1
+		case newer(a, b):
+			return 1
+		}
+		return 0
+	})
+	lastFull := -1
+	for i, h := range hs {
+		if !h.IsCancelled && h.ExecutedAmount.IsPositive() {
+			lastFull = i
+		}
+	}
+	out := hs[:0]
+	for i, h := range hs {
+		if i == len(hs)-1 || i == lastFull || (i > lastFull && h.ExecutedAmount.IsPositive()) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // advance moves the cursor after a walk, given the orders live when the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -195,7 +196,7 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 // orderform" for desired orders that have no live order: one paged history
 // walk per symbol, never one call per order, from where the last walk left
 // off (history_cache.go). live is the book as read at readAt (local clock).
-func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string]plan.LiveOrder, error) {
+func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, error) {
 	// When the book was read, on the exchange's clock, known from below.
 	exchRead := int64(0)
 	for _, l := range live {
@@ -213,7 +214,7 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 		symbols = append(symbols, s)
 	}
 	sort.Strings(symbols)
-	out := map[string]plan.LiveOrder{}
+	out := map[string][]plan.LiveOrder{}
 	for _, sym := range symbols {
 		hc := loadHistoryCache(conn.cacheDir, sym, conn.historySince)
 		orders, err := conn.client.AllOrdersHistory(ctx, sym, hc.Cursor)
@@ -223,14 +224,16 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 		if err != nil {
 			return nil, fmt.Errorf("read the order history of %s: %w", sym, err)
 		}
+		closed := make([]plan.LiveOrder, 0, len(orders))
 		for _, o := range orders {
-			hc.add(liveFromGemini(o))
+			closed = append(closed, liveFromGemini(o))
 		}
+		hc.add(closed)
 		hc.advance(live, sym, exchRead)
 		hc.save()
 		for coid, s := range want {
-			if o, ok := hc.Orders[coid]; ok && s == sym {
-				out[coid] = o
+			if os, ok := hc.Orders[coid]; ok && s == sym {
+				out[coid] = slices.Clone(os)
 			}
 		}
 	}

@@ -44,7 +44,7 @@ func bigInput() Input {
 		liveOrders = append(liveOrders, live(buy(fmt.Sprintf("order.old[%d]", i), "0.001", "40000"), fmt.Sprint(5000000+i), "0"))
 	}
 	in := input(desired, liveOrders...)
-	in.History = history
+	in.History = byID(history)
 	in.Tickers = map[string]Ticker{"btcusd": {Bid: dec("54999"), Ask: dec("55001")}}
 	in.Guard = &Guard{AllowCrossing: true, MaxOrderNotional: decimal.NewNullDecimal(dec("100")),
 		MaxOpenNotional: map[string]decimal.Decimal{"USD": dec("1000000")}, MaxPriceDeviation: decimal.NewNullDecimal(dec("0.5"))}

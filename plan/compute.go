@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
 )
 
 // ManagedPrefix returns the client_order_id prefix of a namespace's orders.
@@ -74,6 +75,8 @@ type computer struct {
 	cancelled []bool            // cancelled by the plan, replaces included
 	recovered map[string]string // addresses of unclaimed managed orders, by client id (see recover)
 
+	warnedMoved map[string]bool // moved blocks (by From) already flagged as needed
+
 	// The copies that actions point to, allocated once: their capacity is
 	// never exceeded, so pointers into them stay valid.
 	lives  []LiveOrder
@@ -122,6 +125,8 @@ func newComputer(in *Input) *computer {
 		desired:   make(map[string]*Order, len(in.Desired)),
 		movedTo:   make(map[string][]Moved),
 		movedFrom: make(map[string]Moved),
+
+		warnedMoved: map[string]bool{},
 	}
 	for i := len(in.Live) - 1; i >= 0; i-- { // backwards, so chains keep input order
 		l := &in.Live[i]
@@ -207,12 +212,13 @@ func (c *computer) reconcile() {
 }
 
 // reconcileClosed handles a desired order with no live order, using its
-// history to tell "never placed" from "filled" from "cancelled".
+// history to tell "never placed" from "filled" from "cancelled", and to
+// place what is left of a partly filled cycle (fills.go).
 func (c *computer) reconcileClosed(d *Order, forced bool) {
 	after := c.copyOrder(d)
 	create := Action{Kind: Create, Address: d.Address, ClientOrderID: d.ClientOrderID, After: after}
-	h, ok := c.lastClosed(d)
-	if !ok {
+	hist, movedFrom := c.history(d)
+	if len(hist) == 0 {
 		if forced {
 			create.Why = WhyRequested
 			create.Reasons = []string{"replacement requested with -replace"}
@@ -220,51 +226,140 @@ func (c *computer) reconcileClosed(d *Order, forced bool) {
 		c.add(create)
 		return
 	}
-	create.Prior = c.copyLive(&h)
-	note := lastOrderNote(&h, d)
-	switch {
-	case h.IsLive:
+	h := hist[len(hist)-1] // the newest
+	create.Prior = c.copyLive(h)
+	if h.IsLive {
 		c.errorAt(d, "Order changed while planning",
 			fmt.Sprintf("The history shows order %s of %s as live, but it was not among the active orders read a moment earlier. Run the plan again.", h.OrderID, d.Address))
+		return
+	}
+	st := scan(hist, d, nil)
+	amount, left := c.amountAfterFills(d, st.filled)
+	if d.OnFill != "replace" && !forced && (st.completed != nil || !left) {
+		c.filled(d, after, st, hist, movedFrom)
+		return
+	}
+	switch {
 	case forced:
 		create.Why = WhyRequested
 		create.Reasons = []string{"replacement requested with -replace"}
-		create.Notes = []string{note}
-		c.add(create)
+		create.Notes = []string{lastOrderNote(h, d)}
+	case st.completed != nil && !st.filled.IsPositive():
+		// A fill ended the last cycle; what came after it (a duplicate
+		// cancelled, say) filled nothing.
+		create.Why = WhyRefill
+		create.Reasons = []string{completedNote(st.completed, d, hist) + `; on_fill = "replace"`}
 	case h.IsCancelled:
 		create.Why = WhyCancelledOutside
-		create.Reasons = []string{note}
-		c.add(create)
-	case d.OnFill == "replace":
-		create.Why = WhyRefill
-		create.Reasons = []string{note + `; on_fill = "replace"`}
-		c.add(create)
+		create.Reasons = []string{lastOrderNote(h, d)}
 	default:
-		c.add(Action{
-			Kind: Filled, Address: d.Address, ClientOrderID: h.ClientOrderID,
-			Before: c.copyLive(&h), After: after,
-			Notes: []string{note + `; on_fill = "done", so it is not placed again (use -replace to place it again)`},
-		})
+		create.Why = WhyRefill
+		create.Reasons = []string{lastOrderNote(h, d) + `; on_fill = "replace"`}
 	}
+	if !left {
+		amount = d.Amount // the cycle is complete: the next one starts
+	}
+	if st.filled.IsPositive() && left {
+		create.Fill = c.fill(d, st)
+		create.Notes = append(create.Notes, fillNote(d, create.Fill, amount))
+	}
+	after.Amount = amount
+	c.noteMoved(&create, d, st.orders, nil, movedFrom)
+	c.add(create)
 }
 
-// lastClosed returns the newest closed order of d, its own or that of an
-// address moved to it.
-func (c *computer) lastClosed(d *Order) (LiveOrder, bool) {
-	h, ok := c.in.History[d.ClientOrderID]
-	for _, m := range c.movedTo[d.ClientOrderID] {
-		if o, found := c.in.History[m.FromClientOrderID]; found && (!ok || o.TimestampMS > h.TimestampMS) {
-			h, ok = o, true
+// filled adds the action of an address with on_fill = "done" whose cycle is
+// complete: an order filled, or the fills reach the declared amount (or
+// leave less than the symbol's minimum).
+func (c *computer) filled(d, after *Order, st cycle, hist []*LiveOrder, movedFrom map[string]string) {
+	a := Action{Kind: Filled, Address: d.Address, After: after}
+	if o := st.completed; o != nil {
+		a.ClientOrderID, a.Before = o.ClientOrderID, c.copyLive(o)
+		note := completedNote(o, d, hist)
+		if !filledCompletely(o) {
+			note = fmt.Sprintf("the orders of this address filled %s of %s", amountOf(d, filledSum(hist)), amountOf(d, d.Amount))
+		}
+		a.Notes = []string{note + `; on_fill = "done", so it is not placed again (use -replace to place it again)`}
+		c.noteMoved(&a, d, nil, o, movedFrom)
+	} else {
+		last := hist[len(hist)-1]
+		a.ClientOrderID, a.Before = last.ClientOrderID, c.copyLive(last)
+		a.Fill = c.fill(d, st)
+		a.Notes = []string{fmt.Sprintf("%s of %s has filled (%s); the remaining %s is below the minimum order amount of %s, so nothing is placed",
+			amountOf(d, st.filled), amountOf(d, d.Amount), ordersList(st.orders), amountOf(d, d.Amount.Sub(st.filled)), d.Symbol)}
+		c.noteMoved(&a, d, st.orders, nil, movedFrom)
+	}
+	c.add(a)
+}
+
+// completedNote says what became of the order that completed the last
+// cycle: "the last order" when it is the newest, else "order".
+func completedNote(o *LiveOrder, d *Order, hist []*LiveOrder) string {
+	if hist[len(hist)-1] == o {
+		return lastOrderNote(o, d)
+	}
+	return orderNote(o, d, "order")
+}
+
+func filledSum(hist []*LiveOrder) decimal.Decimal {
+	sum := decimal.Zero
+	for _, h := range hist {
+		sum = sum.Add(h.ExecutedAmount)
+	}
+	return sum
+}
+
+// fill describes the current cycle's fills for an action.
+func (c *computer) fill(d *Order, st cycle) *Fill {
+	return &Fill{Declared: d.Amount, Filled: st.filled, Rule: replaceRule(d), Orders: slices.Clone(st.orders)}
+}
+
+// noteMoved flags, on a and as a warning on the moved block, a moved block
+// whose old address's fills decide a: the orders whose fills count (ids),
+// or the one that completed the cycle.
+func (c *computer) noteMoved(a *Action, d *Order, ids []string, completed *LiveOrder, movedFrom map[string]string) {
+	from := ""
+	if completed != nil {
+		from = movedFrom[completed.OrderID]
+	}
+	for _, id := range ids {
+		if from == "" {
+			from = movedFrom[id]
 		}
 	}
-	return h, ok
+	if from == "" {
+		return
+	}
+	if a.MovedFrom == "" {
+		a.MovedFrom = from
+	}
+	what := "what it filled there counts toward this order's amount"
+	if completed != nil {
+		what = "its fill there is why this order is not placed again"
+	}
+	a.Notes = append(a.Notes, fmt.Sprintf("moved from %s: %s only through the moved block, so keep the block (without it %s would be placed again in full)", from, what, d.Address))
+	for _, m := range c.movedTo[d.ClientOrderID] {
+		if m.From != from || c.warnedMoved[m.From] {
+			continue
+		}
+		c.warnedMoved[m.From] = true
+		r := m.Range
+		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Keep this moved block",
+			Detail: fmt.Sprintf("Orders placed under %s have filled, and only this moved block tells orderform that they count for %s. "+
+				"Removed, the next plan would see %s as never filled and place it again. Keep the block for as long as the configuration declares %s.",
+				m.From, d.Address, d.Address, d.Address),
+			Subject: &r})
+	}
 }
 
 // lastOrderNote says how the last order of d ended, hiding the amounts and
 // price that d's sensitive attributes would give away.
-func lastOrderNote(h *LiveOrder, d *Order) string {
+func lastOrderNote(h *LiveOrder, d *Order) string { return orderNote(h, d, "the last order") }
+
+// orderNote says what became of a closed order of d, introduced by what.
+func orderNote(h *LiveOrder, d *Order, what string) string {
 	if h.IsCancelled {
-		s := fmt.Sprintf("the last order %s was cancelled", h.OrderID)
+		s := fmt.Sprintf("%s %s was cancelled", what, h.OrderID)
 		if h.Reason != "" {
 			s += " (" + h.Reason + ")"
 		}
@@ -273,7 +368,7 @@ func lastOrderNote(h *LiveOrder, d *Order) string {
 		}
 		return s
 	}
-	return fmt.Sprintf("the last order %s filled (%s at %s)", h.OrderID, fillOf(h, d), showValue(d, "price", h.Price))
+	return fmt.Sprintf("%s %s filled (%s at %s)", what, h.OrderID, fillOf(h, d), showValue(d, "price", h.Price))
 }
 
 // fillOf is "executed of original" for a live order of d.
@@ -292,18 +387,28 @@ func showValue(d *Order, attr string, v fmt.Stringer) string {
 	return v.String()
 }
 
+// amountOf is an amount of d as text, or a stand-in when d's amount is
+// sensitive.
+func amountOf(d *Order, v decimal.Decimal) string { return showValue(d, "amount", v) }
+
 // reconcileLive handles a desired order with one or more live orders: the
 // best match is kept or replaced, the others are cancelled as duplicates.
+// A live order that carries the rest of a partly filled cycle is not amount
+// drift, and a replacement carries what is left (fills.go).
 func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
+	hist, movedFrom := c.history(d)
 	diffs := make([][]change, len(cs))
+	before := make([]decimal.Decimal, len(cs))
 	for i := range cs {
-		diffs[i] = diff(cs[i].live, d)
+		before[i] = filledBefore(hist, cs[i].live, d)
+		diffs[i] = diff(cs[i].live, d, before[i])
 	}
 	best := bestCandidate(d, cs, diffs)
 	b := cs[best]
 	a := Action{Address: d.Address, Before: c.copyLive(b.live), After: c.copyOrder(d), MovedFrom: b.movedFrom}
+	partly := ""
 	if b.live.ExecutedAmount.IsPositive() {
-		a.Notes = append(a.Notes, fillOf(b.live, d)+" filled")
+		partly = fillOf(b.live, d) + " filled"
 	}
 	switch {
 	case forced || len(diffs[best]) > 0:
@@ -316,17 +421,29 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 			a.Why = WhyRequested
 			a.Reasons = append(a.Reasons, "replacement requested with -replace")
 		}
-		if b.live.ExecutedAmount.IsPositive() {
-			a.Notes[0] += "; the replacement is placed for the full amount " + showValue(d, "amount", d.Amount)
-		}
 		if b.movedFrom != "" {
 			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the new order gets the client_order_id of %s", b.movedFrom, d.Address))
+		}
+		c.replaceAmount(&a, d, hist, cs, best, movedFrom)
+		if partly != "" && a.Fill == nil {
+			// Its fills are another symbol's or side's: they do not count.
+			a.Notes = append([]string{partly + "; the replacement is placed for the full amount " + amountOf(d, d.Amount)}, a.Notes...)
 		}
 		c.noteCancel(b.idx, d)
 	default:
 		a.Kind, a.ClientOrderID = NoOp, b.live.ClientOrderID
+		if partly != "" {
+			a.Notes = append(a.Notes, partly)
+		}
 		if b.movedFrom != "" {
 			a.Notes = append(a.Notes, fmt.Sprintf("moved from %s; the live order keeps its client_order_id %s, so keep the moved block while it lives", b.movedFrom, b.live.ClientOrderID))
+		}
+		if !b.live.OriginalAmount.Equal(d.Amount) && before[best].IsPositive() {
+			st := scan(olderThan(hist, b.live), d, nil)
+			a.Fill = c.fill(d, st)
+			a.Notes = append(a.Notes, fmt.Sprintf("it carries the remaining %s of %s: %s filled before it (%s)",
+				amountOf(d, b.live.OriginalAmount), amountOf(d, d.Amount), amountOf(d, st.filled), ordersList(st.orders)))
+			c.noteMoved(&a, d, st.orders, nil, movedFrom)
 		}
 	}
 	c.add(a)
@@ -338,6 +455,9 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		if a.Kind == Replace {
 			what = "replaced"
 		}
+		if a.Kind == Cancel {
+			what = "cancelled"
+		}
 		c.add(Action{
 			Kind: Cancel, Address: d.Address, ClientOrderID: cs[i].live.ClientOrderID, Before: c.copyLive(cs[i].live),
 			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom, Sensitive: d.Sensitive,
@@ -345,6 +465,47 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		})
 		c.noteCancel(cs[i].idx, d)
 	}
+}
+
+// replaceAmount sets the amount a replacement carries: what is left of the
+// current cycle once the closed and the live orders' fills are counted, or
+// the declared amount under replace_amount = "full". With on_fill = "done"
+// and nothing left, the replace becomes a cancel: the address has bought
+// (or sold) what it declared.
+func (c *computer) replaceAmount(a *Action, d *Order, hist []*LiveOrder, cs []candidate, best int, movedFrom map[string]string) {
+	orders := slices.Clone(hist)
+	for i := range cs {
+		orders = append(orders, cs[i].live)
+	}
+	slices.SortFunc(orders, func(x, y *LiveOrder) int {
+		switch {
+		case placedBefore(x, y):
+			return -1
+		case placedBefore(y, x):
+			return 1
+		}
+		return 0
+	})
+	st := scan(orders, d, cs[best].live)
+	if !st.filled.IsPositive() {
+		return
+	}
+	amount, left := c.amountAfterFills(d, st.filled)
+	a.Fill = c.fill(d, st)
+	switch {
+	case left:
+		a.After.Amount = amount
+		a.Notes = append(a.Notes, fillNote(d, a.Fill, amount))
+	case d.OnFill != "replace":
+		a.Kind, a.Why, a.After, a.Changed, a.Sensitive = Cancel, WhyFilled, nil, nil, d.Sensitive
+		a.ClientOrderID = cs[best].live.ClientOrderID
+		a.Reasons = []string{fmt.Sprintf("%s of %s has filled (%s) and on_fill = \"done\": nothing is left to place, so the order is cancelled rather than replaced",
+			amountOf(d, st.filled), amountOf(d, d.Amount), ordersList(st.orders))}
+	default:
+		a.Notes = append(a.Notes, fmt.Sprintf("%s of %s has filled in this cycle (%s); the cycle is complete, so the replacement starts the next one with the full %s",
+			amountOf(d, st.filled), amountOf(d, d.Amount), ordersList(st.orders), amountOf(d, d.Amount)))
+	}
+	c.noteMoved(a, d, st.orders, nil, movedFrom)
 }
 
 func (c *computer) errorAt(d *Order, summary, detail string) {

@@ -68,17 +68,18 @@ func TestComputeReconcile(t *testing.T) {
 			name: "none, last one cancelled outside orderform: create",
 			in: func() Input {
 				in := input([]Order{a})
-				in.History = map[string]LiveOrder{a.ClientOrderID: cancelled}
+				in.History = byID(map[string]LiveOrder{a.ClientOrderID: cancelled})
 				return in
 			}(),
 			want: []act{{Kind: Create, Address: "order.a", ClientID: coid("order.a"), Why: WhyCancelledOutside,
-				Reasons: []string{"the last order 91 was cancelled (Requested) after 0.25 of 1 filled"}}},
+				Reasons: []string{"the last order 91 was cancelled (Requested) after 0.25 of 1 filled"},
+				Notes:   []string{`0.25 of 1 has filled in this cycle (order 91); the order is placed for the remaining 0.75, so this address never trades more than 1 (lifecycle replace_amount = "remaining")`}}},
 		},
 		{
 			name: `none, last one filled, on_fill = "done": filled note`,
 			in: func() Input {
 				in := input([]Order{a})
-				in.History = map[string]LiveOrder{a.ClientOrderID: filled}
+				in.History = byID(map[string]LiveOrder{a.ClientOrderID: filled})
 				return in
 			}(),
 			want: []act{{Kind: Filled, Address: "order.a", ClientID: coid("order.a"), OrderID: "90",
@@ -88,7 +89,7 @@ func TestComputeReconcile(t *testing.T) {
 			name: `none, last one filled, on_fill = "replace": create again`,
 			in: func() Input {
 				in := input([]Order{refill})
-				in.History = map[string]LiveOrder{a.ClientOrderID: filled}
+				in.History = byID(map[string]LiveOrder{a.ClientOrderID: filled})
 				return in
 			}(),
 			want: []act{{Kind: Create, Address: "order.a", ClientID: coid("order.a"), Why: WhyRefill,
@@ -256,7 +257,7 @@ func TestComputeReconcile(t *testing.T) {
 			name: "-replace of a filled order: placed again",
 			in: func() Input {
 				in := input([]Order{a})
-				in.History = map[string]LiveOrder{a.ClientOrderID: filled}
+				in.History = byID(map[string]LiveOrder{a.ClientOrderID: filled})
 				in.Replace = []string{"order.a"}
 				return in
 			}(),
@@ -500,7 +501,9 @@ func TestComputeChecks(t *testing.T) {
 		{
 			name: "a cancel of a partly filled buy releases only the remaining",
 			in: func() Input {
-				in := input([]Order{a}, with(live(a, "1", "0.5"), func(l *LiveOrder) { l.Price = dec("63900") }))
+				full := a
+				full.ReplaceAmount = AmountFull // the replacement holds the full amount
+				in := input([]Order{full}, with(live(a, "1", "0.5"), func(l *LiveOrder) { l.Price = dec("63900") }))
 				in.Balances = usd("100")
 				return in
 			}(),
@@ -700,7 +703,7 @@ func TestComputeChecks(t *testing.T) {
 			name: "history shows live an order that was not read: plan again",
 			in: func() Input {
 				in := input([]Order{a})
-				in.History = map[string]LiveOrder{a.ClientOrderID: live(a, "5", "0")}
+				in.History = byID(map[string]LiveOrder{a.ClientOrderID: live(a, "5", "0")})
 				return in
 			}(),
 			want: []string{"error: Order changed while planning"},
@@ -776,7 +779,7 @@ func TestComputeChecksOrdersNotPlaced(t *testing.T) {
 	filled := func(price string) Input {
 		d := buy("order.a", "1", price)
 		in := input([]Order{d})
-		in.History = map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "1"), func(l *LiveOrder) { l.IsLive, l.Price = false, dec("64000") })}
+		in.History = byID(map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "1"), func(l *LiveOrder) { l.IsLive, l.Price = false, dec("64000") })})
 		return in
 	}
 	tests := []struct {

@@ -369,7 +369,7 @@ func Creates(p *Plan) map[string]string {
 // that a saved plan whose create was placed since (and then filled or was
 // cancelled) is stale although the live orders look the same. It is empty
 // when the plan creates nothing.
-func HistoryFingerprint(p *Plan, history map[string]LiveOrder) string {
+func HistoryFingerprint(p *Plan, history map[string][]LiveOrder) string {
 	creates := Creates(p)
 	if len(creates) == 0 {
 		return ""
@@ -383,7 +383,7 @@ func HistoryFingerprint(p *Plan, history map[string]LiveOrder) string {
 	fmt.Fprintf(h, "orderform history v1\n")
 	for _, id := range ids {
 		last := "none"
-		if o, ok := history[id]; ok {
+		if o := Newest(history[id]); o != nil {
 			last = o.OrderID
 		}
 		fmt.Fprintf(h, "%s\x00%s\n", id, last)

@@ -86,3 +86,12 @@ func diagText(diags hcl.Diagnostics) string {
 	}
 	return b.String()
 }
+
+// byID turns one closed order per client order id into a History.
+func byID(m map[string]LiveOrder) map[string][]LiveOrder {
+	out := make(map[string][]LiveOrder, len(m))
+	for id, o := range m {
+		out[id] = append(out[id], o)
+	}
+	return out
+}

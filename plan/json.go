@@ -38,6 +38,15 @@ type jsonChange struct {
 	Reasons       []string   `json:"reasons"`
 	Notes         []string   `json:"notes"`
 	Sensitive     []string   `json:"sensitive"`
+	Fill          *jsonFill  `json:"fill"`
+}
+
+// jsonFill is how the address's fills in its current cycle shaped a change.
+type jsonFill struct {
+	DeclaredAmount *string  `json:"declared_amount"`
+	FilledAmount   *string  `json:"filled_amount"`
+	ReplaceAmount  string   `json:"replace_amount"`
+	Orders         []string `json:"orders"`
 }
 
 type jsonLive struct {
@@ -200,6 +209,10 @@ func (r *renderer) jsonChange(a *Action) jsonChange {
 			j.StopPrice = val("stop_price", o.StopPrice)
 		}
 		c.After = j
+	}
+	if f := a.Fill; f != nil {
+		c.Fill = &jsonFill{DeclaredAmount: val("amount", f.Declared), FilledAmount: val("amount", f.Filled),
+			ReplaceAmount: f.Rule, Orders: nonNil(f.Orders)}
 	}
 	slices.Sort(sens)
 	c.Sensitive = nonNil(slices.Compact(sens))

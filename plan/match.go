@@ -34,9 +34,11 @@ func orderType(t string) string {
 }
 
 // diff lists the attributes in which l differs from d, in a fixed order. The
-// amount compared is the original one, so partial fills are not drift; the
-// price is compared within d's reprice tolerance.
-func diff(l *LiveOrder, d *Order) []change {
+// amount compared is the original one, so partial fills are not drift; it
+// matches the declared amount, or what was left of it once filledBefore (the
+// address's fills in l's cycle before l was placed) had filled. The price is
+// compared within d's reprice tolerance.
+func diff(l *LiveOrder, d *Order, filledBefore decimal.Decimal) []change {
 	var cs []change
 	if !strings.EqualFold(l.Symbol, d.Symbol) {
 		cs = append(cs, change{"symbol", l.Symbol, d.Symbol})
@@ -47,7 +49,7 @@ func diff(l *LiveOrder, d *Order) []change {
 	if orderType(l.Type) != orderType(d.Type) {
 		cs = append(cs, change{"type", orderType(l.Type), orderType(d.Type)})
 	}
-	if !l.OriginalAmount.Equal(d.Amount) {
+	if !l.OriginalAmount.Equal(d.Amount) && !(filledBefore.IsPositive() && l.OriginalAmount.Equal(d.Amount.Sub(filledBefore))) {
 		cs = append(cs, change{"amount", l.OriginalAmount.String(), d.Amount.String()})
 	}
 	if !l.StopPrice.Equal(d.StopPrice) {

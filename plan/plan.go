@@ -28,9 +28,13 @@ type Order struct {
 	Options          []string        // at most one, e.g. "maker-or-cancel"
 	RepriceTolerance decimal.Decimal // fraction of the desired price; zero means exact
 	OnFill           string          // "done" (default) | "replace"
-	PreventCancel    bool
-	Sensitive        []string  // attributes derived from sensitive variables: never shown
-	Range            hcl.Range // the order block, for diagnostics
+	// ReplaceAmount says what an order placed after part of the address's
+	// current cycle filled carries: "remaining" (the default; "" means it
+	// too), the declared amount less what filled, or "full".
+	ReplaceAmount string
+	PreventCancel bool
+	Sensitive     []string  // attributes derived from sensitive variables: never shown
+	Range         hcl.Range // the order block, for diagnostics
 	// Ranges holds the ranges of the attributes set in the block ("price",
 	// "amount", ...), so that a check can point at the value it refuses.
 	Ranges map[string]hcl.Range `json:"-"`
@@ -91,6 +95,10 @@ type Action struct {
 	// the attributes of that order that are sensitive: the live order's
 	// values of them are hidden too. Other actions take them from After.
 	Sensitive []string
+	// Fill is set when part of the address's current cycle has filled: it
+	// says how that shaped the action (After.Amount is then what is placed,
+	// which may be less than the declared amount; fills.go).
+	Fill *Fill
 }
 
 // Hidden returns the attributes whose values the action never shows, the
@@ -112,6 +120,7 @@ const (
 	WhyDestroy          = "destroy"              // cancel: -destroy
 	WhyRefill           = "on_fill_replace"      // create: the last order filled and on_fill = "replace"
 	WhyCancelledOutside = "cancelled_outside"    // create: the last order was cancelled, not by this plan
+	WhyFilled           = "filled"               // cancel: on_fill = "done" and the address has filled its declared amount
 )
 
 // SymbolRules are the exchange's rules for one symbol.
@@ -148,11 +157,13 @@ type Guard struct {
 	Range             hcl.Range
 }
 
-// Moved maps an old address to a new one, so a rename keeps the live order.
-// Gemini cannot rename a client_order_id, so a kept order keeps the old id:
-// the moved block must stay in the configuration for as long as that order
-// lives, or the next plan cancels it and places the order anew. Once the
-// order is replaced (under the new address's id) the block can go.
+// Moved maps an old address to a new one, so a rename keeps the live order
+// and the old address's history. Gemini cannot rename a client_order_id, so
+// a kept order keeps the old id, and orders closed under it keep it too:
+// the moved block must stay in the configuration for as long as the new
+// address is declared, or the next plan cancels a live order and places it
+// anew, or takes a filled address for one never filled (fills.go flags such
+// a block with a warning).
 type Moved struct {
 	From, To                           string
 	FromClientOrderID, ToClientOrderID string
@@ -171,7 +182,7 @@ type Target struct {
 
 // FormatVersion is the version of the JSON plan document and of the saved
 // plan file. A minor bump adds fields; a major bump changes or removes them.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // Input is everything Compute needs, gathered before it is called.
 type Input struct {
@@ -179,11 +190,12 @@ type Input struct {
 	Desired []Order
 	// Live is every active order on the account, as read once.
 	Live []LiveOrder
-	// History holds, by client_order_id, the newest closed (filled or
-	// cancelled) order of desired orders that have no live order, and of the
-	// From ids of moved blocks that lead to them. An absent key means the
-	// order was never placed.
-	History  map[string]LiveOrder
+	// History holds, by client_order_id, every closed (filled or cancelled)
+	// order read for desired orders that have no live order or whose fills
+	// matter (a live order partly filled, or placed for less than the
+	// declared amount), and for the From ids of moved blocks that lead to
+	// them. An absent key means the order was never placed.
+	History  map[string][]LiveOrder
 	Moved    []Moved
 	Rules    map[string]SymbolRules // by symbol; must cover the symbols of desired and of managed live orders
 	Tickers  map[string]Ticker      // by symbol; needed by max_price_deviation and allow_crossing

@@ -46,7 +46,7 @@ func TestCreateCarriesItsPriorOrder(t *testing.T) {
 	d := buy("order.a", "0.001", "1000", func(o *Order) { o.OnFill = "replace" })
 	filled := with(live(d, "77", "0.001"), func(l *LiveOrder) { l.IsLive = false })
 	in := input([]Order{d})
-	in.History = map[string]LiveOrder{d.ClientOrderID: filled}
+	in.History = byID(map[string]LiveOrder{d.ClientOrderID: filled})
 	p, diags := Compute(in)
 	if diags.HasErrors() {
 		t.Fatal(diags)

@@ -186,6 +186,8 @@ func (r *renderer) header(a *Action) string {
 			return addr + " will be cancelled (because it is not in the configuration)"
 		case WhyDuplicate:
 			return addr + " will be cancelled (because it is a duplicate)"
+		case WhyFilled:
+			return addr + ` will be cancelled (because its orders have filled the declared amount and on_fill = "done")`
 		}
 		return addr + " will be cancelled"
 	}

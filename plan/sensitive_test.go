@@ -60,7 +60,7 @@ func TestSensitiveFiguresHidden(t *testing.T) {
 			in: func() Input {
 				d := buy("order.a", "0.37", "61234", secret)
 				in := input([]Order{d})
-				in.History = map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "0.37"), func(l *LiveOrder) { l.IsLive = false })}
+				in.History = byID(map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "0.37"), func(l *LiveOrder) { l.IsLive = false })})
 				return in
 			}(),
 			secrets: []string{"61234", "0.37"},

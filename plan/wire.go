@@ -44,6 +44,14 @@ type wireAction struct {
 	Prior         *wireLive  `json:"prior,omitempty"`
 	After         *wireOrder `json:"after,omitempty"`
 	Sensitive     []string   `json:"sensitive,omitempty"`
+	Fill          *wireFill  `json:"fill,omitempty"`
+}
+
+type wireFill struct {
+	Declared decimal.Decimal `json:"declared_amount"`
+	Filled   decimal.Decimal `json:"filled_amount"`
+	Rule     string          `json:"replace_amount"`
+	Orders   []string        `json:"orders,omitempty"`
 }
 
 type wireOrder struct {
@@ -58,6 +66,7 @@ type wireOrder struct {
 	Options          []string        `json:"options"`
 	RepriceTolerance decimal.Decimal `json:"reprice_tolerance"`
 	OnFill           string          `json:"on_fill,omitempty"`
+	ReplaceAmount    string          `json:"replace_amount,omitempty"`
 	PreventCancel    bool            `json:"prevent_cancel,omitempty"`
 	Sensitive        []string        `json:"sensitive,omitempty"`
 	Range            *wireRange      `json:"range,omitempty"`
@@ -142,9 +151,12 @@ func toWirePlan(p *Plan) wirePlan {
 		wa := wireAction{Kind: a.Kind, Address: a.Address, ClientOrderID: a.ClientOrderID, Why: a.Why,
 			Reasons: a.Reasons, Changed: a.Changed, Notes: a.Notes, MovedFrom: a.MovedFrom, Sensitive: a.Sensitive}
 		wa.Before, wa.Prior = toWireLive(a.Before), toWireLive(a.Prior)
+		if f := a.Fill; f != nil {
+			wa.Fill = &wireFill{f.Declared, f.Filled, f.Rule, f.Orders}
+		}
 		if o := a.After; o != nil {
 			wa.After = &wireOrder{o.Address, o.ClientOrderID, o.Symbol, o.Side, o.Type, o.Amount, o.Price, o.StopPrice,
-				nonNil(o.Options), o.RepriceTolerance, o.OnFill, o.PreventCancel, o.Sensitive, toWireRange(o.Range)}
+				nonNil(o.Options), o.RepriceTolerance, o.OnFill, o.ReplaceAmount, o.PreventCancel, o.Sensitive, toWireRange(o.Range)}
 		}
 		w.Actions[i] = wa
 	}
@@ -168,10 +180,13 @@ func fromWirePlan(w *wirePlan) (*Plan, error) {
 		a := Action{Kind: wa.Kind, Address: wa.Address, ClientOrderID: wa.ClientOrderID, Why: wa.Why,
 			Reasons: wa.Reasons, Changed: wa.Changed, Notes: wa.Notes, MovedFrom: wa.MovedFrom, Sensitive: wa.Sensitive}
 		a.Before, a.Prior = fromWireLive(wa.Before), fromWireLive(wa.Prior)
+		if f := wa.Fill; f != nil {
+			a.Fill = &Fill{f.Declared, f.Filled, f.Rule, f.Orders}
+		}
 		if o := wa.After; o != nil {
 			a.After = &Order{Address: o.Address, ClientOrderID: o.ClientOrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
 				Amount: o.Amount, Price: o.Price, StopPrice: o.StopPrice, Options: o.Options, RepriceTolerance: o.RepriceTolerance,
-				OnFill: o.OnFill, PreventCancel: o.PreventCancel, Sensitive: o.Sensitive, Range: o.Range.toRange()}
+				OnFill: o.OnFill, ReplaceAmount: o.ReplaceAmount, PreventCancel: o.PreventCancel, Sensitive: o.Sensitive, Range: o.Range.toRange()}
 		}
 		p.Actions[i] = a
 	}

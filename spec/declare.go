@@ -41,7 +41,7 @@ var orderSchema = &hcl.BodySchema{
 }
 
 var lifecycleSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "reprice_tolerance"}, {Name: "on_fill"}, {Name: "prevent_cancel"},
+	{Name: "reprice_tolerance"}, {Name: "on_fill"}, {Name: "replace_amount"}, {Name: "prevent_cancel"},
 }}
 
 var guardSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{

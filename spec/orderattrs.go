@@ -15,7 +15,10 @@ var (
 	sides      = []string{"buy", "sell"}
 	orderTypes = []string{"limit", "stop-limit"}
 	onFills    = []string{"done", "replace"}
-	allOptions = []string{"maker-or-cancel", "immediate-or-cancel", "fill-or-kill"}
+	// replaceAmounts: what a placement carries once the address has partly
+	// filled in its current cycle (DESIGN §5).
+	replaceAmounts = []string{"remaining", "full"}
+	allOptions     = []string{"maker-or-cancel", "immediate-or-cancel", "fill-or-kill"}
 )
 
 // Why immediate-or-cancel and fill-or-kill are refused.
@@ -63,6 +66,7 @@ func (c *Config) evalOrder(o *Order, ob *orderBlock, in instance, final bool, pr
 			ClientOrderID: ClientOrderID(c.Exchange.Namespace, addr),
 			Type:          "limit",
 			OnFill:        "done",
+			ReplaceAmount: "remaining",
 			Range:         ob.block.DefRange,
 			Ranges:        ob.ranges,
 		}
@@ -113,6 +117,11 @@ func (c *Config) evalOrder(o *Order, ob *orderBlock, in instance, final bool, pr
 	if want("on_fill") {
 		if s, ok := e.enum(ob.lifecycle, "on_fill", onFills); ok {
 			o.OnFill = s
+		}
+	}
+	if want("replace_amount") {
+		if s, ok := e.enum(ob.lifecycle, "replace_amount", replaceAmounts); ok {
+			o.ReplaceAmount = s
 		}
 	}
 	if want("prevent_cancel") {

@@ -119,9 +119,9 @@ func evalAll(t *testing.T, src string) orderResult {
 func showOrders(orders []Order) []string {
 	var out []string
 	for _, o := range orders {
-		out = append(out, fmt.Sprintf("%s %s %s %s %s %s@%s stop=%s %v tol=%s %s %v sens=%v unk=%v %v %d",
+		out = append(out, fmt.Sprintf("%s %s %s %s %s %s@%s stop=%s %v tol=%s %s %s %v sens=%v unk=%v %v %d",
 			o.Address, o.ClientOrderID, o.Symbol, o.Side, o.Type, o.Amount, o.Price, o.StopPrice, o.Options,
-			o.RepriceTolerance, o.OnFill, o.PreventCancel, o.Sensitive, o.Unknown, o.Range, len(o.Ranges)))
+			o.RepriceTolerance, o.OnFill, o.ReplaceAmount, o.PreventCancel, o.Sensitive, o.Unknown, o.Range, len(o.Ranges)))
 	}
 	return out
 }

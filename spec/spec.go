@@ -181,6 +181,7 @@ type Order struct {
 	Options          []string        // at most one: "maker-or-cancel"
 	RepriceTolerance decimal.Decimal // fraction of the price; zero means exact
 	OnFill           string          // "done" (default) | "replace"
+	ReplaceAmount    string          // "remaining" (default) | "full"
 	PreventCancel    bool
 	Sensitive        []string  // attributes derived from sensitive variables: never shown
 	Range            hcl.Range // the order block's header

@@ -164,6 +164,9 @@ func describe(orders []Order) string {
 		if o.OnFill != "done" {
 			fmt.Fprintf(&b, " on_fill=%s", o.OnFill)
 		}
+		if o.ReplaceAmount != "remaining" {
+			fmt.Fprintf(&b, " replace_amount=%s", o.ReplaceAmount)
+		}
 		if o.PreventCancel {
 			b.WriteString(" prevent_cancel")
 		}
