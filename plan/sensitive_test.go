@@ -76,6 +76,17 @@ func TestSensitiveFiguresHidden(t *testing.T) {
 			budget:  []string{"released", "held", "remaining"},
 		},
 		{
+			name: "the rest of a partly filled sensitive order, and an amount lowered below its fills",
+			in: func() Input {
+				d := buy("order.a", "0.37", "61234", secret)
+				e := buy("order.e", "0.11", "61234", secret)
+				in := input([]Order{d, e}, with(live(e, "2", "0.13"), func(l *LiveOrder) { l.OriginalAmount = dec("0.37") }))
+				in.History = byID(map[string]LiveOrder{d.ClientOrderID: with(live(d, "9", "0.13"), func(l *LiveOrder) { l.IsLive, l.IsCancelled = false, true })})
+				return in
+			}(),
+			secrets: []string{"61234", "0.37", "0.13", "0.24", "0.11"},
+		},
+		{
 			name: "a duplicate of a sensitive order, and destroy",
 			in: func() Input {
 				d := buy("order.a", "0.37", "61234", secret)
