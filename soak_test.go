@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -37,6 +38,7 @@ const (
 	soakOtherSecret = "soak-other-secret"
 	soakMaxOrders   = 8
 	soakMaxBeside   = 6
+	soakMaxKeep     = 3 // instances of the protected grid, order.keep
 )
 
 // soakMarket is what the soak knows of a symbol.
@@ -88,6 +90,7 @@ type soak struct {
 	orders []*soakOrder
 	moved  []soakMove
 	next   int
+	keep   int // count of order.keep, a grid with prevent_cancel; it only grows
 	// ledger: every currency's balance must equal initial + funding + trades.
 	initial map[string]decimal.Decimal
 	funded  map[string]decimal.Decimal
@@ -216,6 +219,47 @@ func (s *soak) round(r int) {
 	}
 	s.check("after the clean apply", untouched)
 	s.checkNoRebuy("after the clean apply", existed)
+	if s.rng.IntN(3) == 0 {
+		s.shrinkKeep()
+	}
+}
+
+// shrinkKeep lowers the protected grid's count by one for a plan and an
+// apply: both must fail, naming the removed instance, and leave its live
+// order on the book. Then the configuration is restored.
+func (s *soak) shrinkKeep() {
+	if s.keep < 2 {
+		return
+	}
+	ctx := context.Background()
+	addr := fmt.Sprintf("order.keep[%d]", s.keep-1)
+	cid := spec.ClientOrderID(soakNS, addr)
+	var live string
+	for _, o := range s.h.srv.Orders() {
+		if o.Live && o.ClientOrderID == cid {
+			live = o.ID
+		}
+	}
+	if live == "" {
+		return // it filled (on_fill = "done"): nothing to protect
+	}
+	s.stats.edits["shrink-protected"]++
+	s.keep--
+	s.writeConfig()
+	s.keep++
+	defer s.writeConfig()
+	want := regexp.MustCompile(`Order is protected by prevent_cancel(?s:.*)order ` + live + ` \(` + cid + `\) of ` + regexp.QuoteMeta(addr))
+	for _, args := range [][]string{{"plan", "-no-color", s.h.dir}, {"apply", "-auto-approve", "-no-color", s.h.dir}} {
+		res := s.h.run(ctx, args...)
+		if res.code != exitError || !want.MatchString(res.stderr) {
+			s.violate("%s with count lowered under prevent_cancel: want exit 1 naming %s (order %s):\n%s", args[0], addr, live, res)
+		}
+	}
+	for _, o := range s.h.srv.Orders() {
+		if o.ID == live && !o.Live && o.Cancelled {
+			s.violate("%s (order %s) was cancelled although its block sets prevent_cancel", addr, live)
+		}
+	}
 }
 
 // checkNoRebuy: an address whose last order filled in full, with
@@ -306,6 +350,10 @@ func (s *soak) edit() {
 	}
 	s.moved = kept
 
+	if s.keep == 0 || s.keep < soakMaxKeep && s.rng.IntN(4) == 0 {
+		s.keep++
+		s.stats.edits["grow-protected"]++
+	}
 	for n := 1 + s.rng.IntN(3); n > 0; n-- {
 		k := s.rng.IntN(10)
 		switch {
@@ -378,6 +426,12 @@ func (s *soak) writeConfig() {
 	}
 	for _, mv := range s.moved {
 		fmt.Fprintf(&b, "\nmoved {\n  from = order.%s\n  to   = order.%s\n}\n", mv.from, mv.to)
+	}
+	if s.keep > 0 {
+		m := s.mk[0]
+		price := soakFloor(m.bid.Div(decimal.NewFromInt(2)), m.priceStep)
+		fmt.Fprintf(&b, "\norder \"keep\" {\n  count  = %d\n  symbol = %q\n  side   = \"buy\"\n  amount = %q\n  price  = %q\n  lifecycle {\n    prevent_cancel = true\n  }\n}\n",
+			s.keep, m.symbol, m.minAmt.String(), price.String())
 	}
 	s.h.write(map[string]string{"main.hcl": b.String()})
 }
@@ -661,6 +715,10 @@ func (s *soak) check(when string, untouched map[string]sim.OrderView) {
 	byCID := map[string]string{}
 	for i := 1; i <= s.next; i++ {
 		a := fmt.Sprintf("order.o%d", i)
+		byCID[spec.ClientOrderID(soakNS, a)] = a
+	}
+	for i := 0; i < soakMaxKeep; i++ {
+		a := fmt.Sprintf("order.keep[%d]", i)
 		byCID[spec.ClientOrderID(soakNS, a)] = a
 	}
 	liveAt := map[string][]string{}

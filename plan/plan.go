@@ -180,8 +180,10 @@ type Target struct {
 	KeyID       string `json:"key_id,omitempty"` // a short hash of the API key (never the key): which account's key made the plan
 }
 
-// FormatVersion is the version of the JSON plan document and of the saved
-// plan file. A minor bump adds fields; a major bump changes or removes them.
+// FormatVersion is the version of the JSON plan document (plan -json; the
+// saved plan file has FileFormatVersion). A minor bump adds fields; a major
+// bump changes or removes them. 1.1 added "fill" and budget lines'
+// "sensitive".
 const FormatVersion = "1.1"
 
 // Input is everything Compute needs, gathered before it is called.
