@@ -52,8 +52,9 @@ TARGET is one of
   -state FILE  a simulator state file
   -dir DIR     the local environment of the configuration in DIR (DIR/.orderform/local.json)
 and defaults to -dir . (the local environment of the configuration here).
-Do not change the state file of a running server directly: it would overwrite
-the change; use -url.
+A state file may be used by several processes at once (a server, applies, these
+subcommands): each request reads the others' changes under the file's lock.
+Do not edit it by hand while they run.
 `
 
 func cmdSim(e *cliEnv, args []string) int {

@@ -283,11 +283,27 @@ order "bid" {
 	}
 	planF, planWas := hold(planFile)
 	stateF, stateWas := hold(state)
+	journal := state + ".journal"
+	journalF, journalWas := hold(journal)
 
 	must("plan", "-out", planFile, cfg)
 	must("apply", "-auto-approve", cfg)
 	replaced(planF, planWas)
-	replaced(stateF, stateWas)
+	// The local exchange's snapshot is replaced by a rename or left alone
+	// (its changes go to the journal); the journal is only appended to.
+	if fi, err := stateF.Stat(); err == nil && os.SameFile(fi, stat(state)) {
+		if now, _ := os.ReadFile(state); string(now) != string(stateWas) {
+			t.Errorf("%s was rewritten in place, not replaced by a rename", state)
+		}
+	} else {
+		replaced(stateF, stateWas)
+	}
+	if fi, err := journalF.Stat(); err == nil && os.SameFile(fi, stat(journal)) {
+		now, _ := os.ReadFile(journal)
+		if len(now) <= len(journalWas) || string(now[:len(journalWas)]) != string(journalWas) {
+			t.Errorf("%s was not appended to: %d bytes before, %d after", journal, len(journalWas), len(now))
+		}
+	}
 
 	// Modes, and no temporary files left behind, under every directory
 	// orderform wrote to. Directories orderform created are 0700.

@@ -84,24 +84,27 @@ func (s *Server) orderView(o *order) OrderView {
 
 // Orders returns every order the simulator has seen, oldest first.
 func (s *Server) Orders() []OrderView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]OrderView, 0, len(s.st.Orders))
-	for _, o := range s.st.Orders {
-		out = append(out, s.orderView(o))
-	}
+	var out []OrderView
+	s.view(func() {
+		out = make([]OrderView, 0, len(s.st.Orders))
+		for _, o := range s.st.Orders {
+			out = append(out, s.orderView(o))
+		}
+	})
 	return out
 }
 
 // Order returns one order by id.
 func (s *Server) Order(orderID string) (OrderView, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, e := s.findOrder(orderID)
-	if e != nil {
-		return OrderView{}, e
-	}
-	return s.orderView(o), nil
+	var v OrderView
+	err := s.txnErr(func() *Error {
+		o, e := s.findOrder(orderID)
+		if e == nil {
+			v = s.orderView(o)
+		}
+		return e
+	})
+	return v, err
 }
 
 func (s *Server) findOrder(orderID string) (*order, *Error) {
@@ -127,39 +130,40 @@ func (s *Server) balanceViews() []BalanceView {
 
 // Balances returns every currency's balance, keyed by currency code.
 func (s *Server) Balances() map[string]BalanceView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := map[string]BalanceView{}
-	for _, b := range s.balanceViews() {
-		out[b.Currency] = b
-	}
+	s.view(func() {
+		for _, b := range s.balanceViews() {
+			out[b.Currency] = b
+		}
+	})
 	return out
 }
 
 // Trades returns every fill, oldest first.
 func (s *Server) Trades() []TradeView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]TradeView, 0, len(s.st.Trades))
-	for _, t := range s.st.Trades {
-		out = append(out, TradeView{
-			ID: t.ID, OrderID: strconv.FormatUint(t.OrderID, 10), Symbol: t.Symbol, Side: t.Side,
-			Price: t.Price, Amount: t.Amount, Fee: t.Fee, FeeCurrency: t.FeeCurrency,
-			Aggressor: t.Aggressor, Time: time.UnixMilli(t.TimeMs).UTC(),
-		})
-	}
+	var out []TradeView
+	s.view(func() {
+		out = make([]TradeView, 0, len(s.st.Trades))
+		for _, t := range s.st.Trades {
+			out = append(out, TradeView{
+				ID: t.ID, OrderID: strconv.FormatUint(t.OrderID, 10), Symbol: t.Symbol, Side: t.Side,
+				Price: t.Price, Amount: t.Amount, Fee: t.Fee, FeeCurrency: t.FeeCurrency,
+				Aggressor: t.Aggressor, Time: time.UnixMilli(t.TimeMs).UTC(),
+			})
+		}
+	})
 	return out
 }
 
 // Markets returns every symbol's market, sorted by symbol.
 func (s *Server) Markets() []MarketView {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := []MarketView{}
-	for _, sym := range Symbols() {
-		m := s.st.Markets[sym]
-		out = append(out, MarketView{sym, m.Bid, m.Ask, m.Last})
-	}
+	s.view(func() {
+		for _, sym := range Symbols() {
+			m := s.st.Markets[sym]
+			out = append(out, MarketView{sym, m.Bid, m.Ask, m.Last})
+		}
+	})
 	return out
 }
 
@@ -174,27 +178,28 @@ func (s *Server) SetMarket(symbol string, bid, ask decimal.Decimal) error {
 	if !bid.IsPositive() || ask.LessThan(bid) {
 		return errorf(http.StatusBadRequest, ReasonAdmin, "market %s: need 0 < bid <= ask, got bid %s ask %s", info.Symbol, bid, ask)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.moveMarket(info.Symbol, bid, ask)
-	return s.commitErr()
+	return s.txnErr(func() *Error {
+		s.moveMarket(info.Symbol, bid, ask)
+		return nil
+	})
 }
 
 // Fund adds amount (or, negative, removes it) to a currency's balance.
 // Removing more than is available is an error.
 func (s *Server) Fund(currency string, amount decimal.Decimal) error {
 	cur := strings.ToUpper(strings.TrimSpace(currency))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.st.Balances[cur]
-	if b == nil {
-		return errorf(http.StatusBadRequest, ReasonAdmin, "unknown currency %q (the simulator trades %s)", currency, strings.Join(s.currencies(), ", "))
-	}
-	if amount.IsNegative() && b.Amount.Sub(b.Held).LessThan(amount.Neg()) {
-		return errorf(http.StatusNotAcceptable, ReasonInsufficientFunds, "cannot remove %s %s: only %s available", amount.Neg(), cur, b.Amount.Sub(b.Held))
-	}
-	b.Amount = b.Amount.Add(amount)
-	return s.commitErr()
+	return s.txnErr(func() *Error {
+		b := s.st.Balances[cur]
+		if b == nil {
+			return errorf(http.StatusBadRequest, ReasonAdmin, "unknown currency %q (the simulator trades %s)", currency, strings.Join(s.currencies(), ", "))
+		}
+		if amount.IsNegative() && b.Amount.Sub(b.Held).LessThan(amount.Neg()) {
+			return errorf(http.StatusNotAcceptable, ReasonInsufficientFunds, "cannot remove %s %s: only %s available", amount.Neg(), cur, b.Amount.Sub(b.Held))
+		}
+		s.touchBalance(cur)
+		b.Amount = b.Amount.Add(amount)
+		return nil
+	})
 }
 
 func (s *Server) currencies() []string {
@@ -209,33 +214,25 @@ func (s *Server) currencies() []string {
 // Fill fills amount of a live order at its limit price, as a maker; zero
 // means all that remains. A stop-limit order must have triggered first.
 func (s *Server) Fill(orderID string, amount decimal.Decimal) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, e := s.findOrder(orderID)
-	if e != nil {
-		return e
-	}
-	switch {
-	case !o.Live:
-		return errorf(http.StatusBadRequest, ReasonAdmin, "order %s is not live", orderID)
-	case o.isStop() && !o.Triggered:
-		return errorf(http.StatusBadRequest, ReasonAdmin, "order %s is a stop-limit order whose stop %s has not been reached", orderID, o.StopPrice)
-	case amount.IsNegative() || amount.GreaterThan(o.remaining()):
-		return errorf(http.StatusBadRequest, ReasonAdmin, "cannot fill %s of order %s: %s remains", amount, orderID, o.remaining())
-	}
-	if amount.IsZero() {
-		amount = o.remaining()
-	}
-	s.fill(o, amount, o.Price, false)
-	return s.commitErr()
-}
-
-// commitErr is commit as an error interface value (nil stays nil).
-func (s *Server) commitErr() error {
-	if e := s.commit(); e != nil {
-		return e
-	}
-	return nil
+	return s.txnErr(func() *Error {
+		o, e := s.findOrder(orderID)
+		if e != nil {
+			return e
+		}
+		switch {
+		case !o.Live:
+			return errorf(http.StatusBadRequest, ReasonAdmin, "order %s is not live", orderID)
+		case o.isStop() && !o.Triggered:
+			return errorf(http.StatusBadRequest, ReasonAdmin, "order %s is a stop-limit order whose stop %s has not been reached", orderID, o.StopPrice)
+		case amount.IsNegative() || amount.GreaterThan(o.remaining()):
+			return errorf(http.StatusBadRequest, ReasonAdmin, "cannot fill %s of order %s: %s remains", amount, orderID, o.remaining())
+		}
+		if amount.IsZero() {
+			amount = o.remaining()
+		}
+		s.fill(o, amount, o.Price, false)
+		return nil
+	})
 }
 
 // The admin HTTP API, outside Gemini's /v1 paths. It takes and returns
@@ -322,9 +319,9 @@ func (s *Server) admin(r *http.Request) (any, error) {
 	case get && p == "/admin/orders":
 		return s.Orders(), nil
 	case get && p == "/admin/balances":
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.balanceViews(), nil
+		var out []BalanceView
+		s.view(func() { out = s.balanceViews() })
+		return out, nil
 	case get && p == "/admin/markets":
 		return s.Markets(), nil
 	case get && p == "/admin/trades":

@@ -73,35 +73,39 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) private(r *http.Request, path string, route privateRoute) (any, *Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rq, changed, e := s.authenticate(r, path)
-	if e == nil {
-		if e = rq.requireRole(route.roles); e == nil {
-			var v any
-			if v, e = route.handle(s, rq); e == nil {
-				if ce := s.commit(); ce != nil {
-					return nil, ce
-				}
-				return v, nil
-			}
+// private authenticates and handles a private request as one operation on
+// the exchange: a nonce is spent even when the request then fails.
+func (s *Server) private(r *http.Request, path string, route privateRoute) (v any, e *Error) {
+	e = s.txn(func() *Error {
+		rq, e := s.authenticate(r, path)
+		if e != nil {
+			return e
 		}
-	}
-	if changed { // the nonce is spent even when the request fails
-		if ce := s.commit(); ce != nil {
-			return nil, ce
+		if e := rq.requireRole(route.roles); e != nil {
+			return e
 		}
+		v, e = route.handle(s, rq)
+		return e
+	})
+	if e != nil {
+		return nil, e
 	}
-	return nil, e
+	return v, nil
 }
 
 func (s *Server) public(r *http.Request, path string) (any, *Error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, errorf(http.StatusNotFound, ReasonEndpointNotFound, "API entry point not found: public endpoints take GET")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var v any
+	e := s.txn(func() (e *Error) {
+		v, e = s.publicRoute(path)
+		return e
+	})
+	return v, e
+}
+
+func (s *Server) publicRoute(path string) (any, *Error) {
 	switch {
 	case path == "/v1/symbols":
 		return Symbols(), nil

@@ -30,54 +30,53 @@ func sign(secret, payloadB64 string) string {
 
 // authenticate checks a private request's headers, signature, payload,
 // endpoint and nonce, in that order, and records the nonce. s.mu must be
-// held. nonceUsed reports whether the state changed (and must be saved).
-func (s *Server) authenticate(r *http.Request, path string) (rq *privReq, nonceUsed bool, e *Error) {
+// held.
+func (s *Server) authenticate(r *http.Request, path string) (rq *privReq, e *Error) {
 	apiKey := r.Header.Get("X-GEMINI-APIKEY")
 	payload := r.Header.Get("X-GEMINI-PAYLOAD")
 	sig := r.Header.Get("X-GEMINI-SIGNATURE")
 	switch {
 	case apiKey == "":
-		return nil, false, errorf(400, ReasonMissingAPIKeyHeader, "Must provide 'X-GEMINI-APIKEY' header")
+		return nil, errorf(400, ReasonMissingAPIKeyHeader, "Must provide 'X-GEMINI-APIKEY' header")
 	case payload == "":
-		return nil, false, errorf(400, ReasonMissingPayloadHeader, "Must provide 'X-GEMINI-PAYLOAD' header")
+		return nil, errorf(400, ReasonMissingPayloadHeader, "Must provide 'X-GEMINI-PAYLOAD' header")
 	case sig == "":
-		return nil, false, errorf(400, ReasonMissingSignatureHeader, "Must provide 'X-GEMINI-SIGNATURE' header")
+		return nil, errorf(400, ReasonMissingSignatureHeader, "Must provide 'X-GEMINI-SIGNATURE' header")
 	}
 	key, ok := s.keys[apiKey]
 	if !ok {
-		return nil, false, errorf(400, ReasonInvalidAPIKey, "Invalid API key")
+		return nil, errorf(400, ReasonInvalidAPIKey, "Invalid API key")
 	}
 	want, _ := hex.DecodeString(sign(key.Secret, payload))
 	got, err := hex.DecodeString(sig)
 	if err != nil || !hmac.Equal(want, got) {
-		return nil, false, errorf(400, ReasonInvalidSignature, "InvalidSignature")
+		return nil, errorf(400, ReasonInvalidSignature, "InvalidSignature")
 	}
 	raw, err := base64.StdEncoding.DecodeString(payload)
 	if err != nil {
-		return nil, false, errorf(400, ReasonInvalidJSON, "Could not decode the base64 payload")
+		return nil, errorf(400, ReasonInvalidJSON, "Could not decode the base64 payload")
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return nil, false, errorf(400, ReasonInvalidJSON, "Could not parse the payload as a JSON object")
+		return nil, errorf(400, ReasonInvalidJSON, "Could not parse the payload as a JSON object")
 	}
 	rq = &privReq{key: key, path: path, p: fields}
 	endpoint, present, err := rq.str("request")
 	switch {
 	case err != nil:
-		return nil, false, errorf(400, ReasonEndpointMismatch, "'request' must be a string naming the endpoint")
+		return nil, errorf(400, ReasonEndpointMismatch, "'request' must be a string naming the endpoint")
 	case !present || endpoint == "":
-		return nil, false, errorf(400, ReasonEndpointNotFound, "No 'request' in the payload")
+		return nil, errorf(400, ReasonEndpointNotFound, "No 'request' in the payload")
 	case endpoint != path:
-		return nil, false, errorf(400, ReasonEndpointMismatch, "EndpointMismatch: payload 'request' is %q, the request was sent to %q", endpoint, path)
+		return nil, errorf(400, ReasonEndpointMismatch, "EndpointMismatch: payload 'request' is %q, the request was sent to %q", endpoint, path)
 	}
 	if e := s.checkNonce(rq); e != nil {
-		return nil, false, e
+		return nil, e
 	}
-	nonceUsed = !key.TimeNonce
 	if e := rq.checkAccount(); e != nil {
-		return nil, nonceUsed, e
+		return nil, e
 	}
-	return rq, nonceUsed, nil
+	return rq, nil
 }
 
 // checkNonce applies the key's nonce regime and records an increasing nonce.
@@ -108,6 +107,7 @@ func (s *Server) checkNonce(rq *privReq) *Error {
 		}
 	}
 	s.st.Nonces[rq.key.Key] = n.String()
+	s.touchNonce(rq.key.Key)
 	return nil
 }
 

@@ -53,6 +53,7 @@ func (s *Server) bal(cur string) *balance {
 		b = &balance{}
 		s.st.Balances[cur] = b
 	}
+	s.touchBalance(cur)
 	return b
 }
 
@@ -163,12 +164,14 @@ func (s *Server) fill(o *order, qty, price decimal.Decimal, aggressor bool) {
 		base.Amount = base.Amount.Sub(qty)
 		quote.Amount = quote.Amount.Add(notional).Sub(fee)
 	}
+	s.touchOrder(o)
 	o.Executed = o.Executed.Add(qty)
 	o.Notional = o.Notional.Add(notional)
 	if !after.IsPositive() {
 		o.Live = false
 	}
 	m := s.st.Markets[o.Symbol]
+	s.touchMarket(o.Symbol)
 	m.Last = price
 	m.BaseVolume = m.BaseVolume.Add(qty)
 	m.QuoteVolume = m.QuoteVolume.Add(notional)
@@ -184,6 +187,7 @@ func (s *Server) fill(o *order, qty, price decimal.Decimal, aggressor bool) {
 func (s *Server) cancel(o *order, reason string) {
 	b := s.bal(holdCurrency(o))
 	b.Held = b.Held.Sub(o.Hold)
+	s.touchOrder(o)
 	o.Hold = decimal.Zero
 	o.Live = false
 	o.Cancelled = true
@@ -194,6 +198,7 @@ func (s *Server) cancel(o *order, reason string) {
 // the resting orders it crosses. s.mu must be held.
 func (s *Server) moveMarket(symbol string, bid, ask decimal.Decimal) {
 	m := s.st.Markets[symbol]
+	s.touchMarket(symbol)
 	m.Bid, m.Ask = bid, ask
 	live := make([]*order, 0)
 	for _, o := range s.st.Orders {
@@ -204,6 +209,7 @@ func (s *Server) moveMarket(symbol string, bid, ask decimal.Decimal) {
 	sort.Slice(live, func(i, j int) bool { return live[i].ID < live[j].ID })
 	for _, o := range live {
 		if o.isStop() && !o.Triggered && stopReached(o, m) {
+			s.touchOrder(o)
 			o.Triggered = true
 			s.execute(o, m)
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,9 +101,11 @@ type Server struct {
 	laxCIDs   bool
 	histCap   int
 
-	mu   sync.Mutex // guards st and byID
-	st   *state
-	byID map[uint64]*order
+	mu    sync.Mutex // guards st, byID, chg and store; see lockState
+	st    *state
+	byID  map[uint64]*order
+	chg   changes
+	store *fileStore // nil: in memory
 
 	clockOffset atomic.Int64 // time.Duration
 	nonceWindow atomic.Int64 // time.Duration
@@ -165,20 +169,34 @@ func New(opts Options) (*Server, error) {
 	if opts.RateLimit {
 		s.limits = newLimiter(opts.PrivatePerMinute, opts.PublicPerMinute)
 	}
-	st := newState()
+	s.setState(newState())
+	s.chg.reset(s.st)
 	if opts.StatePath != "" {
-		var err error
-		if st, err = loadState(opts.StatePath); err != nil {
+		if err := s.open(opts.StatePath); err != nil {
 			return nil, err
 		}
 	}
-	s.setState(st)
-	if opts.StatePath != "" {
-		if err := saveState(opts.StatePath, st); err != nil {
-			return nil, fmt.Errorf("simulator state %s: %w", opts.StatePath, err)
+	return s, nil
+}
+
+// open loads the state file, writing a fresh one if there is none.
+func (s *Server) open(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("simulator state %s: %w", path, err)
+	}
+	s.store = newFileStore(path)
+	if e := s.lockState(); e != nil {
+		s.unlockState()
+		return errors.New(e.Message)
+	}
+	defer s.unlockState()
+	if s.store.snap == nil || s.store.upgrade {
+		if err := s.compact(); err != nil {
+			s.store.loaded = false
+			return fmt.Errorf("simulator state %s: %w", path, err)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 func feeFraction(bps, def int64) decimal.Decimal {
@@ -197,17 +215,6 @@ func (s *Server) setState(st *state) {
 	for _, o := range st.Orders {
 		s.byID[o.ID] = o
 	}
-}
-
-// commit saves the state after a change; s.mu must be held.
-func (s *Server) commit() *Error {
-	if s.statePath == "" {
-		return nil
-	}
-	if err := saveState(s.statePath, s.st); err != nil {
-		return errorf(http.StatusInternalServerError, ReasonSystem, "simulator could not save its state to %s: %v", s.statePath, err)
-	}
-	return nil
 }
 
 // ServeHTTP answers Gemini's REST API under /v1/ and the admin API under
@@ -259,7 +266,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // setDate stamps the answer's Date header with the exchange's clock (Go's
-// server would use the machine's).
+// server would use the machine's), as Gemini's is on its own: clients learn
+// the exchange's clock from it. It is called when the answer is about to be
+// written, after any delay.
 func (s *Server) setDate(w http.ResponseWriter) {
 	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 }

@@ -14,9 +14,12 @@ import (
 
 // stateFormat marks a simulator state file; a JSON file without it is
 // someone else's and is never overwritten.
+// Version 2 added the journal (PATH.journal, journal_seq): a version 1
+// reader would miss the changes in it, so it is refused by the version
+// check rather than shown an old book.
 const (
 	stateFormat  = "orderform-sim-state"
-	stateVersion = 1
+	stateVersion = 2
 )
 
 // firstOrderID is 2^53+1. Ids go up in steps of two, so every id is odd and
@@ -35,7 +38,8 @@ type state struct {
 	Balances    map[string]*balance `json:"balances"`
 	Orders      []*order            `json:"orders"`
 	Trades      []*trade            `json:"trades"`
-	Nonces      map[string]string   `json:"nonces"` // last nonce per increasing-nonce API key
+	Nonces      map[string]string   `json:"nonces"`                // last nonce per increasing-nonce API key
+	JournalSeq  uint64              `json:"journal_seq,omitempty"` // the last journal record this snapshot holds
 }
 
 type market struct {
@@ -154,7 +158,7 @@ func loadState(path string) (*state, error) {
 	if st.Format != stateFormat {
 		return nil, fmt.Errorf("%s is not an orderform simulator state file (no \"format\": %q); refusing to use or overwrite it", path, stateFormat)
 	}
-	if st.Version != stateVersion {
+	if st.Version != stateVersion && st.Version != 1 {
 		return nil, fmt.Errorf("simulator state %s has format version %d; this orderform reads version %d", path, st.Version, stateVersion)
 	}
 	if err := st.check(); err != nil {

@@ -21,16 +21,20 @@ func TestPersistence(t *testing.T) {
 	if err := s.Fund("usd", d("-1000")); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("state file mode %v, want 0600", fi.Mode().Perm())
-	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("state directory holds %d entries, want just the state file", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", e.Name(), fi.Mode().Perm())
+		}
+	}
+	if diff := cmp.Diff([]string{"local.json", "local.json.journal", "local.json.lock"}, names); diff != "" {
+		t.Errorf("state directory (-want +got):\n%s", diff)
 	}
 
 	s2, err := New(Options{Keys: testKeys, StatePath: path})
