@@ -5,14 +5,21 @@ package main
 // HTTP, driven through run() as the binary would be.
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"orderform/apply"
+	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/plan"
 )
 
 // configureFilling writes one buy above the market (ethusd asks 3200.5 in a
@@ -66,5 +73,130 @@ func TestApplyLostFillUnderClockSkew(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// fakeClock is one clock for the simulator, the client and apply, so that a
+// test can let the nonce window pass without waiting for it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	c.advance(max(d, 0))
+	return ctx.Err()
+}
+
+// TestApplySlowPlacement (issue 12, case 4): the exchange takes an
+// order/new only after the client has given up on it (a slow commit), and
+// the lookup half a second later finds nothing. Apply places again only
+// once that first request is provably dead:
+//   - increasing nonces: the lookup, signed later, was accepted, so the
+//     exchange refuses the first request when it comes to it;
+//   - time-based nonces: only once the nonce window has passed on the
+//     exchange's clock. Until then apply waits; a request that lands
+//     meanwhile is adopted, one that does not is refused for its stale
+//     nonce.
+//
+// In every case the book ends with one live order for the address.
+func TestApplySlowPlacement(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		timeNonce bool
+		// landsDuringWait: the held request is processed while apply waits
+		// for the nonce window (before the clock passes it); otherwise it
+		// is processed after apply has finished.
+		landsDuringWait bool
+		want            apply.Status
+		places          int
+	}{
+		{name: "increasing nonces", want: apply.StatusPlaced, places: 2},
+		{name: "time nonces, lands after the window", timeNonce: true, want: apply.StatusPlaced, places: 2},
+		{name: "time nonces, lands within the window", timeNonce: true, landsDuringWait: true, want: apply.StatusAdopted, places: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := &fakeClock{t: time.Now()}
+			const key, secret = "account-slow", "slow-secret"
+			s, err := sim.New(sim.Options{Now: clk.now, Keys: []sim.Key{{Key: key, Secret: secret, TimeNonce: tc.timeNonce}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			mode := gemini.NonceIncreasing
+			if tc.timeNonce {
+				mode = gemini.NonceTime
+			}
+			c, err := gemini.New(gemini.Config{
+				BaseURL: srv.URL, APIKey: key, APISecret: secret, NonceMode: mode,
+				Now: clk.now, Sleep: clk.sleep, PrivateRate: -1, PublicRate: -1,
+				// The client gives up on the held order/new at once.
+				HTTPClient: &http.Client{Timeout: 300 * time.Millisecond},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex := geminiExchange{c: c, timeNonce: tc.timeNonce, now: clk.now}
+			o := plan.Order{Address: "order.slow", ClientOrderID: "of:e2e:00000000000000a1", Symbol: "ethusd", Side: "buy",
+				Type: "limit", Amount: d("0.01"), Price: d("1000")}
+			p := &plan.Plan{Target: plan.Target{Namespace: "e2e"},
+				Actions: []plan.Action{{Kind: plan.Create, Address: o.Address, ClientOrderID: o.ClientOrderID, After: &o}}}
+			if _, err := c.ActiveOrders(context.Background()); err != nil { // the plan's read
+				t.Fatal(err)
+			}
+			readAt := exchangeTimeAtLeast(c, clk.now())
+			s.SetFault(sim.Fault{Path: "/v1/order/new", Kind: sim.FaultSlowCommit, Count: 1})
+			released := make(chan int, 1)
+			rep := apply.Apply(context.Background(), ex, p, apply.Options{
+				ReadAt: readAt,
+				Sleep: func(ctx context.Context, d time.Duration) error {
+					if tc.landsDuringWait && d > 10*time.Second && len(released) == 0 {
+						released <- s.Release()
+					}
+					return clk.sleep(ctx, d)
+				},
+				Now: clk.now,
+			})
+			if len(released) == 0 {
+				released <- s.Release()
+			}
+			if n := <-released; n != 1 {
+				t.Errorf("%d requests were held, want the first order/new", n)
+			}
+			var all []apply.Result
+			for _, l := range [][]apply.Result{rep.Placed, rep.Adopted, rep.Failed, rep.Unknown, rep.Skipped} {
+				all = append(all, l...)
+			}
+			if len(all) != 1 || all[0].Status != tc.want {
+				t.Errorf("results %+v, want one %s", all, tc.want)
+			}
+			if n := s.Requests()["/v1/order/new"]; n != tc.places {
+				t.Errorf("%d order/new requests, want %d", n, tc.places)
+			}
+			live := 0
+			for _, v := range s.Orders() {
+				if v.Live && v.ClientOrderID == o.ClientOrderID {
+					live++
+				}
+			}
+			if live != 1 {
+				t.Errorf("%d live orders at %s, want exactly 1", live, o.Address)
+			}
+		})
 	}
 }

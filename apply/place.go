@@ -89,8 +89,9 @@ func (r *runner) resolve(o *op, j *job, err error) bool {
 		r.oldGone(res)
 		return true
 	}
-	for waited := false; ; waited = true {
-		orders, lerr := r.lookup(o, id, !waited)
+	var waited time.Duration
+	for round := 0; ; round++ {
+		orders, lerr := r.lookup(o, id, round == 0)
 		if lerr != nil {
 			return unknown(fmt.Sprintf("could not tell whether it landed: %v", lerr))
 		}
@@ -104,9 +105,7 @@ func (r *runner) resolve(o *op, j *job, err error) bool {
 			return unknown("the lookup found nothing, but the exchange cannot tell whether the request may still land")
 		case wait <= 0:
 			return false
-		case waited:
-			return unknown(fmt.Sprintf("the lookup found nothing, but the request may still land for %s", wait.Round(time.Second)))
-		case wait > r.opts.MaxLandableWait:
+		case waited+wait > r.opts.MaxLandableWait || round >= maxLandableRounds:
 			return unknown(fmt.Sprintf("the lookup found nothing, but the request may still land for %s (its nonce is still valid on the exchange)", wait.Round(time.Second)))
 		}
 		o.note(fmt.Sprintf("the lookup found nothing, but the request may still land for %s (its nonce is still valid on the exchange); waiting before looking again", wait.Round(time.Second)))
@@ -114,8 +113,14 @@ func (r *runner) resolve(o *op, j *job, err error) bool {
 			r.markInterrupted()
 			return unknown("interrupted while waiting for the request's nonce to expire; the lookup had found nothing")
 		}
+		waited += wait
 	}
 }
+
+// maxLandableRounds bounds the waits for one request to become provably
+// dead: the estimate of the exchange's clock may widen a little while
+// apply waits, leaving a few milliseconds more.
+const maxLandableRounds = 4
 
 // placed records the exchange's answer for a placement (or the order found
 // after an ambiguous failure).
