@@ -147,7 +147,7 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor, allowChange bool) int 
 	if creates := plan.Creates(s.Plan); len(creates) > 0 {
 		// An order the plan creates may have been placed since, and have
 		// filled: the live orders would not show it, its history does.
-		hist, err := readHistory(e.ctx, conn, creates, lo, readAt)
+		hist, _, err := readHistory(e.ctx, conn, creates, lo, readAt)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError

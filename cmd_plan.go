@@ -129,13 +129,13 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			in.Desired = append(in.Desired, planOrder(o))
 		}
 		in.Guard = guardFrom(cfg.Guard)
-		hist, err := readHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.live), snap.live, now)
+		hist, others, err := readHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.live), snap.live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			run.close()
 			return nil
 		}
-		in.History = hist
+		in.History, in.OtherFills = hist, others
 		run.history = hist
 	}
 	p, d := plan.Compute(in)

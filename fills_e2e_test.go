@@ -165,4 +165,12 @@ func TestAMovedBlockThatCarriesAFillIsFlagged(t *testing.T) {
 	if len(e.live()) != 0 {
 		t.Errorf("the renamed, filled order was placed again: %+v", e.live())
 	}
+
+	// Without the block nothing links order.a's fill to order.b, but the
+	// plan says what it looks like before anything is placed.
+	e.writeConfig(ethBid("b", "0.01", "3000", ""))
+	r = e.mustRun(exitChanges, "plan", "-detailed-exitcode", e.dir)
+	if !strings.Contains(r.stderr, "A renamed order that already filled?") || !strings.Contains(r.stdout, "restore its moved block") {
+		t.Errorf("the plan places order.b without a word about order.a's fill:\n%s", r)
+	}
 }

@@ -196,7 +196,9 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 // orderform" for desired orders that have no live order: one paged history
 // walk per symbol, never one call per order, from where the last walk left
 // off (history_cache.go). live is the book as read at readAt (local clock).
-func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, error) {
+// It also returns the namespace's other fills in those symbols: closed
+// orders that filled under client order ids not in want (plan.Input.OtherFills).
+func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, []plan.LiveOrder, error) {
 	// When the book was read, on the exchange's clock, known from below.
 	exchRead := int64(0)
 	for _, l := range live {
@@ -215,14 +217,15 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 	}
 	sort.Strings(symbols)
 	out := map[string][]plan.LiveOrder{}
+	var others []plan.LiveOrder
 	for _, sym := range symbols {
 		hc := loadHistoryCache(conn.cacheDir, sym, conn.historySince)
 		orders, err := conn.client.AllOrdersHistory(ctx, sym, hc.Cursor)
 		if errors.Is(err, gemini.ErrHistoryTruncated) {
-			return nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
+			return nil, nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read the order history of %s: %w", sym, err)
+			return nil, nil, fmt.Errorf("read the order history of %s: %w", sym, err)
 		}
 		closed := make([]plan.LiveOrder, 0, len(orders))
 		for _, o := range orders {
@@ -231,13 +234,23 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 		hc.add(closed)
 		hc.advance(live, sym, exchRead)
 		hc.save()
-		for coid, s := range want {
-			if os, ok := hc.Orders[coid]; ok && s == sym {
+		for coid, os := range hc.Orders {
+			if s, ok := want[coid]; ok && s == sym {
 				out[coid] = slices.Clone(os)
+				continue
+			}
+			if _, ok := want[coid]; ok || !plan.IsManaged(conn.target.Namespace, coid) {
+				continue
+			}
+			for _, o := range os {
+				if o.ExecutedAmount.IsPositive() {
+					others = append(others, o)
+				}
 			}
 		}
 	}
-	return out, nil
+	sort.Slice(others, func(i, j int) bool { return newer(others[j], others[i]) })
+	return out, others, nil
 }
 
 func newer(a, b plan.LiveOrder) bool {

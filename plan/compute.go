@@ -222,6 +222,8 @@ func (c *computer) reconcileClosed(d *Order, forced bool) {
 		if forced {
 			create.Why = WhyRequested
 			create.Reasons = []string{"replacement requested with -replace"}
+		} else {
+			c.noteOtherFills(&create, d)
 		}
 		c.add(create)
 		return

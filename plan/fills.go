@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/shopspring/decimal"
 )
 
@@ -185,4 +186,43 @@ func ordersList(ids []string) string {
 		return "order " + ids[0]
 	}
 	return "orders " + strings.Join(ids, ", ")
+}
+
+// noteOtherFills flags a create of an address that has no orders of its own
+// when an order of the namespace under an address the configuration no
+// longer claims filled the same symbol, side and amount: most likely this
+// address renamed without its moved block (or with the block removed),
+// whose placement would buy (or sell) again. Only a moved block can tell;
+// the plan warns and names the order.
+func (c *computer) noteOtherFills(a *Action, d *Order) {
+	var ids []string
+	var first *LiveOrder
+	for i := range c.in.OtherFills {
+		o := &c.in.OtherFills[i]
+		if _, claimed := c.desired[o.ClientOrderID]; claimed {
+			continue
+		}
+		if _, claimed := c.movedFrom[o.ClientOrderID]; claimed {
+			continue
+		}
+		if !o.ExecutedAmount.IsPositive() || !strings.EqualFold(o.Symbol, d.Symbol) || o.Side != d.Side || !o.OriginalAmount.Equal(d.Amount) {
+			continue
+		}
+		if first == nil {
+			first = o
+		}
+		ids = append(ids, o.OrderID)
+	}
+	if first == nil {
+		return
+	}
+	a.Notes = append(a.Notes, fmt.Sprintf("order %s of this namespace, under client_order_id %s, which no address of the configuration has, filled a %s of the same symbol and amount: if %s is that order renamed, restore its moved block",
+		first.OrderID, first.ClientOrderID, d.Side, d.Address))
+	r := d.Range
+	c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "A renamed order that already filled?",
+		Detail: fmt.Sprintf("%s has no orders of its own, so it would be placed. But %s under client_order_id %s (an address this configuration no longer declares) filled a %s of %s %s (%s filled). "+
+			"If %s is that order renamed, put back the moved block from its old address to %s: only a moved block links the fill to the new address, and without it %s is %s again.",
+			d.Address, ordersList(ids), first.ClientOrderID, d.Side, amountOf(d, d.Amount), d.Symbol, fillOf(first, d),
+			d.Address, d.Address, d.Address, map[string]string{"buy": "bought", "sell": "sold"}[d.Side]),
+		Subject: &r})
 }

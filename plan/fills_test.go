@@ -83,6 +83,7 @@ func TestFillAccountingByAddress(t *testing.T) {
 		live     []LiveOrder
 		history  map[string][]LiveOrder
 		moved    []Moved
+		others   []LiveOrder
 		want     []fillAct
 		warnings []string
 	}{
@@ -195,11 +196,27 @@ func TestFillAccountingByAddress(t *testing.T) {
 			history: hist(closed(old, "40", "1", "1", false, 1000)),
 			want:    []fillAct{{Kind: Create, Amount: "1"}},
 		},
+		{
+			// The history read for order.a's symbol holds a fill of the
+			// same symbol, side and amount under an id nothing claims: the
+			// plan cannot know, but says what it looks like.
+			name:     "a fill under an address no longer declared, like this one's: placed, with a warning",
+			desired:  a,
+			others:   []LiveOrder{closed(old, "40", "1", "1", false, 1000)},
+			want:     []fillAct{{Kind: Create, Amount: "1"}},
+			warnings: []string{"A renamed order that already filled?"},
+		},
+		{
+			name:    "a fill of another amount under an unclaimed address: no warning",
+			desired: a,
+			others:  []LiveOrder{closed(buy("order.old", "2", "64000"), "40", "2", "2", false, 1000)},
+			want:    []fillAct{{Kind: Create, Amount: "1"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := input([]Order{tt.desired}, tt.live...)
-			in.History, in.Moved = tt.history, tt.moved
+			in.History, in.Moved, in.OtherFills = tt.history, tt.moved, tt.others
 			p, diags := Compute(in)
 			if diags.HasErrors() {
 				t.Fatalf("unexpected errors:\n%s", diagText(diags))

@@ -197,15 +197,20 @@ type Input struct {
 	// matter (a live order partly filled, or placed for less than the
 	// declared amount), and for the From ids of moved blocks that lead to
 	// them. An absent key means the order was never placed.
-	History  map[string][]LiveOrder
-	Moved    []Moved
-	Rules    map[string]SymbolRules // by symbol; must cover the symbols of desired and of managed live orders
-	Tickers  map[string]Ticker      // by symbol; needed by max_price_deviation and allow_crossing
-	Balances map[string]Balance     // by upper-case currency
-	Guard    *Guard                 // nil when the configuration has no guard block
-	Targets  []string               // -target addresses; "order.x" also selects order.x[...]
-	Replace  []string               // -replace addresses
-	Destroy  bool                   // cancel every managed order of the namespace
+	History map[string][]LiveOrder
+	// OtherFills holds closed orders of this namespace that filled, read
+	// with the history of the same symbols, under client order ids that are
+	// not keys of History: orders of addresses removed, or renamed without
+	// their moved block. A new order that matches one is flagged.
+	OtherFills []LiveOrder
+	Moved      []Moved
+	Rules      map[string]SymbolRules // by symbol; must cover the symbols of desired and of managed live orders
+	Tickers    map[string]Ticker      // by symbol; needed by max_price_deviation and allow_crossing
+	Balances   map[string]Balance     // by upper-case currency
+	Guard      *Guard                 // nil when the configuration has no guard block
+	Targets    []string               // -target addresses; "order.x" also selects order.x[...]
+	Replace    []string               // -replace addresses
+	Destroy    bool                   // cancel every managed order of the namespace
 	// Blocks are the configuration's order blocks, which protect with
 	// prevent_cancel the instances they no longer declare too.
 	Blocks []Block
