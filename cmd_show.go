@@ -165,6 +165,7 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 		}
 		v.Orders = append(v.Orders, row)
 	}
+	nameRemoved(v.Orders, cfg)
 	sort.Slice(v.Orders, func(i, j int) bool {
 		if v.Orders[i].Address != v.Orders[j].Address {
 			return v.Orders[i].Address < v.Orders[j].Address
@@ -199,8 +200,11 @@ func renderLive(w io.Writer, v liveView) {
 		fmt.Fprintln(tw, "ADDRESS\tSYMBOL\tSIDE\tTYPE\tAMOUNT\tFILLED\tPRICE\tORDER ID")
 		for _, o := range v.Orders {
 			a := o.Address
-			if a == "" {
+			switch {
+			case a == "":
 				a = o.ClientOrderID + " (not in configuration)"
+			case !o.InConfiguration:
+				a += " (not in configuration)"
 			}
 			price := shown(o.Price)
 			if o.Type == "stop-limit" {
@@ -228,4 +232,25 @@ func shown(v *string) string {
 		return "(sensitive value)"
 	}
 	return *v
+}
+
+// nameRemoved gives the orders the configuration no longer declares the
+// address they had, where it can be recovered (a lowered count's indexes).
+func nameRemoved(rows []liveRow, cfg *spec.Config) {
+	ids := map[string]bool{}
+	for _, r := range rows {
+		if r.Address == "" {
+			ids[r.ClientOrderID] = true
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	blocks, clientOrderID := planBlocks(cfg)
+	found := plan.Recover(blocks, clientOrderID, ids)
+	for i := range rows {
+		if a, ok := found[rows[i].ClientOrderID]; ok && rows[i].Address == "" {
+			rows[i].Address = a
+		}
+	}
 }

@@ -22,15 +22,15 @@ type Block struct {
 // an order: the language's own bound on count.
 const maxIndex = 100000
 
-// recover returns the addresses, by client id, of the managed live orders
-// in ids that a block of the configuration could have produced: its bare
-// address, or for a count block an index below the language's bound. The
-// exchange keeps only hashes, so they are found by hashing every
-// candidate; for_each keys that are gone cannot be enumerated, and stay
-// unknown.
-func (c *computer) recover(ids map[string]bool) map[string]string {
+// Recover returns the addresses, by client id, of the orders in ids (which
+// it empties of those it finds) that one of blocks could have produced: its
+// bare address, or for a count block an index below the language's bound.
+// The exchange keeps only hashes, so they are found by hashing every
+// candidate with clientOrderID; for_each keys that are gone cannot be
+// enumerated, and stay unknown.
+func Recover(blocks []Block, clientOrderID func(string) string, ids map[string]bool) map[string]string {
 	found := map[string]string{}
-	f := c.in.ClientOrderID
+	f := clientOrderID
 	if f == nil || len(ids) == 0 {
 		return found
 	}
@@ -40,11 +40,11 @@ func (c *computer) recover(ids map[string]bool) map[string]string {
 			delete(ids, id)
 		}
 	}
-	for _, b := range c.in.Blocks {
+	for _, b := range blocks {
 		try(b.Address)
 	}
 	var buf []byte
-	for _, b := range c.in.Blocks {
+	for _, b := range blocks {
 		if b.Expansion != "count" {
 			continue
 		}
@@ -65,7 +65,7 @@ func (c *computer) recoverLeftovers(idx []int32) {
 			ids[c.in.Live[i].ClientOrderID] = true
 		}
 	}
-	c.recovered = c.recover(ids)
+	c.recovered = Recover(c.in.Blocks, c.in.ClientOrderID, ids)
 }
 
 // blockOf returns the block of an address: order.x for order.x["k"].
