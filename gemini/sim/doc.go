@@ -79,6 +79,16 @@
 //
 // AdminClient calls these from Go.
 //
+// # State file
+//
+// With Options.StatePath the exchange lives in files shared by every
+// process that uses them, and behaves as one exchange to all of them: each
+// request is a load-modify-save under an exclusive lock on PATH.lock, reads
+// only what other processes changed, and appends what it changed to
+// PATH.journal, which is folded into the snapshot PATH now and then (see
+// filestore.go). Several Servers on one path, in one process or many, see
+// one book, one id sequence and one nonce per key.
+//
 // # Clock and slow commits
 //
 // The exchange's clock is Options.Now (default the machine's) moved by a

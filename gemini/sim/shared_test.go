@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -305,4 +306,46 @@ func TestSharedStateStress(t *testing.T) {
 	if usd := b.Balances["USD"]; !usd.Amount.Sub(usd.Available).Equal(held) {
 		t.Errorf("USD held %s, the orders hold %s", usd.Amount.Sub(usd.Available), held)
 	}
+}
+
+// The random book of TestBooksBalance on two servers sharing one file:
+// requests go through one, market moves, fills and funding through the
+// other, the journal is compacted now and then, and after every step the
+// books balance; at the end both servers and a fresh load agree.
+func TestBooksBalanceSharedFile(t *testing.T) {
+	old := journalCompactMin
+	journalCompactMin = 16 << 10
+	t.Cleanup(func() { journalCompactMin = old })
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "local.json")
+			admin, _ := start(t, Options{StatePath: path})
+			api, c := start(t, Options{StatePath: path})
+			runBooks(t, admin, c, rand.New(rand.NewPCG(seed, 7)), 150)
+			sameBook(t, path, admin, api)
+			if admin.store.reloads+api.store.reloads < 3 {
+				t.Errorf("no compaction seen (reloads %d, %d)", admin.store.reloads, api.store.reloads)
+			}
+		})
+	}
+}
+
+// A stop reached by a market move made through one server is seen as
+// triggered through the other, though nothing else about the order changed.
+func TestSharedStateStopTrigger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	s1, _ := start(t, Options{StatePath: path})
+	s2, c2 := start(t, Options{StatePath: path})
+	if err := s1.SetMarket("btcusd", d0("64000.00"), d0("64001.00")); err != nil {
+		t.Fatal(err)
+	}
+	o := c2.order(t, map[string]any{"type": "exchange stop limit", "stop_price": "65000.00", "price": "65100.00"})
+	id := o["order_id"].(string)
+	if err := s1.SetMarket("btcusd", d0("65150.00"), d0("65200.00")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s2.Order(id); err != nil || !got.Triggered || !got.Live {
+		t.Errorf("through server 2 after server 1 moved the market past the stop: %+v %v; want live and triggered", got, err)
+	}
+	sameBook(t, path, s1, s2)
 }
