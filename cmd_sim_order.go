@@ -25,6 +25,7 @@ func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string
 		return fmt.Errorf("price %q is not a decimal number", pos[3])
 	}
 	key, secret := sim.LocalKey, sim.LocalSecret
+	noncePath := ""
 	switch {
 	case url != "" && (statePath != "" || dir != ""):
 		return fmt.Errorf("give one of -url, -state and -dir")
@@ -32,6 +33,7 @@ func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string
 		if k, s := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET"); k != "" && s != "" {
 			key, secret = k, s
 		}
+		noncePath = nonceFile(e, "", key)
 	default:
 		path, err := simStatePath(statePath, dir)
 		if err != nil {
@@ -50,8 +52,9 @@ func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string
 		}
 		defer stop()
 		url = u
+		noncePath = nonceFile(e, path, key) // the book's sequence, shared with plan and apply
 	}
-	c, err := gemini.New(gemini.Config{BaseURL: url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1})
+	c, err := gemini.New(gemini.Config{BaseURL: url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1, NonceFile: noncePath})
 	if err != nil {
 		return err
 	}

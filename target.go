@@ -185,6 +185,7 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 		}
 	}
 	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
+	gc.NonceFile = nonceFile(e, ep.localState, key)
 	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {
 		gc.PrivateRate = r
 	}
@@ -227,16 +228,43 @@ func cacheDir(e *cliEnv, t plan.Target, key string) string {
 	if state, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
 		return filepath.Join(filepath.Dir(state), "cache")
 	}
-	root := e.getenv("ORDERFORM_CACHE_DIR")
+	root := cacheRoot(e)
 	if root == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		root = filepath.Join(d, "orderform")
+		return ""
 	}
 	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
 	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
+}
+
+// cacheRoot is $ORDERFORM_CACHE_DIR, or orderform's directory in the user
+// cache directory; "" when there is none.
+func cacheRoot(e *cliEnv) string {
+	if root := e.getenv("ORDERFORM_CACHE_DIR"); root != "" {
+		return root
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "orderform")
+}
+
+// nonceFile is where the last nonce of key is kept, so that every orderform
+// process using the key continues one sequence (gemini.Config.NonceFile):
+// for the built-in local exchange beside its book (localState), which has
+// its own nonces; otherwise in the cache root, one file per key whatever
+// the account or namespace (Gemini counts nonces per key), named by a hash
+// of the key, never the key or the secret. "" when there is no cache
+// directory: the sequence then lives in the process only.
+func nonceFile(e *cliEnv, localState, key string) string {
+	name := "nonce-" + strings.TrimPrefix(keyID(key), "sha256:")
+	if localState != "" {
+		return filepath.Join(filepath.Dir(localState), name)
+	}
+	if root := cacheRoot(e); root != "" {
+		return filepath.Join(root, name)
+	}
+	return ""
 }
 
 // historySince parses ORDERFORM_HISTORY_SINCE: a day (2026-01-31, UTC) or

@@ -86,13 +86,20 @@ func IsLoopbackHost(host string) bool {
 // Config says where and how a Client talks to Gemini. Only BaseURL is
 // required; private calls also need APIKey and APISecret.
 type Config struct {
-	BaseURL     string
-	APIKey      string
-	APISecret   string
-	Account     string    // sub-account for master keys: added to every private payload
-	NonceMode   NonceMode // default NonceIncreasing
-	PrivateRate float64   // private requests per second; default 5, negative for no limit
-	PublicRate  float64   // public requests per second; default 1, negative for no limit
+	BaseURL   string
+	APIKey    string
+	APISecret string
+	Account   string    // sub-account for master keys: added to every private payload
+	NonceMode NonceMode // default NonceIncreasing
+	// NonceFile, when set, keeps the key's last nonce so that every process
+	// using the file draws from one sequence (see nonce.go): two commands
+	// run back to back or at once never go below each other. Clients in one
+	// process with the same NonceFile share one sequence whatever their
+	// BaseURL. Without it, the sequence is the process's, per BaseURL and
+	// key. The file holds a number, never the key or the secret.
+	NonceFile   string
+	PrivateRate float64 // private requests per second; default 5, negative for no limit
+	PublicRate  float64 // public requests per second; default 1, negative for no limit
 	// HTTPClient sends the requests; default one with a 30 s timeout. Redirects
 	// are never followed: they would carry the signed headers elsewhere.
 	HTTPClient *http.Client
@@ -109,14 +116,15 @@ type Config struct {
 }
 
 // Client calls Gemini's REST API. It is safe for concurrent use. Private
-// requests are sent one at a time per API key and base URL, across every
-// Client of the process, each with a nonce above all earlier ones.
+// requests are sent one at a time per API key and base URL (or nonce file),
+// across every Client of the process, each with a nonce above all earlier
+// ones, and with a NonceFile above those of every other process too.
 type Client struct {
 	cfg        Config
 	http       *http.Client
 	private    *rate.Limiter
 	public     *rate.Limiter
-	slot       chan struct{} // the key's: held while one private request is signed, sent and answered
+	key        *keyState // shared by the key's Clients: one private request in flight
 	nonces     *nonceSource
 	clock      exchangeClock
 	now        func() time.Time
@@ -174,9 +182,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http = hc
-	st := stateFor(cfg.BaseURL, cfg.APIKey)
-	c.slot = st.slot
+	st, err := stateFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.key = st
 	c.nonces = &nonceSource{mode: cfg.NonceMode, now: c.now, sleep: c.sleep, state: st}
+	if cfg.NonceMode == NonceTime {
+		// Gemini judges a time-based nonce by its own clock.
+		c.nonces.now = c.ExchangeNow
+	}
 	c.logf("client for %s, key %s, nonce %s", cfg.BaseURL, keyHint(cfg.APIKey), cfg.NonceMode)
 	return c, nil
 }

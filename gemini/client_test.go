@@ -199,6 +199,7 @@ func TestTimeNonce(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, p map[string]any) { replyJSON(w, 200, `[]`) })
 	c, clock := testClient(t, f, func(c *Config) { c.NonceMode = NonceTime })
 	f.timeNonce = func() int64 { return clock.Now().Unix() }
+	f.date = clock.Now
 	for range 25 {
 		if _, err := c.Balances(context.Background()); err != nil {
 			t.Fatal(err)
@@ -217,8 +218,9 @@ func TestTimeNonce(t *testing.T) {
 	}
 }
 
-// The fake's own InvalidNonce is answered by one re-signed request, even for
-// order/new, since Gemini did nothing with the rejected one.
+// The fake's own InvalidNonce is answered by a re-signed request, even for
+// order/new, since Gemini did nothing with the rejected one; up to
+// maxNonceResends times.
 func TestInvalidNonceRecovery(t *testing.T) {
 	var mu sync.Mutex
 	rejectNext := 1
@@ -241,16 +243,16 @@ func TestInvalidNonceRecovery(t *testing.T) {
 		t.Errorf("sent %d requests, want 2", got)
 	}
 
-	// A second rejection in a row is returned, after exactly one resend.
+	// One rejection more than the resends allow is returned.
 	mu.Lock()
-	rejectNext = 2
+	rejectNext = maxNonceResends + 1
 	mu.Unlock()
 	_, err := c.NewOrder(context.Background(), o)
 	if !IsNonce(err) {
 		t.Fatalf("err = %v, want an InvalidNonce error", err)
 	}
-	if got := c.Stats()["/v1/order/new"]; got != 4 {
-		t.Errorf("sent %d requests in all, want 4", got)
+	if got, want := c.Stats()["/v1/order/new"], 2+maxNonceResends+1; got != want {
+		t.Errorf("sent %d requests in all, want %d", got, want)
 	}
 	if !strings.Contains(err.Error(), "time-based nonce") {
 		t.Errorf("error does not explain the nonce problem: %v", err)

@@ -37,8 +37,9 @@ type fake struct {
 	payloads   []map[string]any
 	rawPayload []string
 	signatures []string
-	rejected   int          // requests refused for an invalid nonce by the fake itself
-	timeNonce  func() int64 // when set, nonces are checked against it (±30) instead of increasing
+	rejected   int              // requests refused for an invalid nonce by the fake itself
+	timeNonce  func() int64     // when set, nonces are checked against it (±30) instead of increasing
+	date       func() time.Time // when set, the Date header of every answer (the exchange's clock)
 }
 
 func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, p map[string]any)) *fake {
@@ -60,6 +61,12 @@ func geminiError(w http.ResponseWriter, status int, reason, message string) {
 }
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	date := f.date
+	f.mu.Unlock()
+	if date != nil {
+		w.Header().Set("Date", date().UTC().Format(http.TimeFormat))
+	}
 	body, _ := io.ReadAll(r.Body)
 	if r.Method == http.MethodGet {
 		for _, h := range []string{"X-Gemini-Apikey", "X-Gemini-Payload", "X-Gemini-Signature"} {

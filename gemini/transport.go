@@ -39,14 +39,20 @@ type request struct {
 	stampMS func() int64
 }
 
+// maxNonceResends bounds how often one call is signed again after Gemini
+// refused its nonce: another process's request signed later may overtake
+// it on the way, once or, rarely, a few times.
+const maxNonceResends = 3
+
 // do sends req and decodes a successful answer into out. A rejected nonce is
-// re-signed and sent once more (Gemini did nothing with it); reads are
-// retried after 429, 5xx and network errors within the retry budget.
+// re-signed and sent again, up to maxNonceResends times (Gemini did nothing
+// with it); reads are retried after 429, 5xx and network errors within the
+// retry budget.
 func (c *Client) do(ctx context.Context, req request, out any) error {
 	if req.private && (c.cfg.APIKey == "" || c.cfg.APISecret == "") {
 		return fmt.Errorf("%s: %w", req.call, errNoCredentials)
 	}
-	nonceResent := false
+	nonceResends := 0
 	var waited time.Duration
 	for retries := 0; ; {
 		err := c.once(ctx, req, out)
@@ -55,9 +61,9 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			return nil
 		case ctx.Err() != nil:
 			return err
-		case req.private && IsNonce(err) && !nonceResent:
-			nonceResent = true
-			c.logf("POST %s: nonce rejected; signing again with a fresh nonce", req.path)
+		case req.private && IsNonce(err) && nonceResends < maxNonceResends:
+			nonceResends++
+			c.logf("POST %s: nonce rejected; signing again with a fresh nonce (%d/%d)", req.path, nonceResends, maxNonceResends)
 			continue
 		case !req.read || !retryable(err):
 			return err
@@ -108,13 +114,14 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	}
 	nonceNote, signed := "", []string(nil)
 	if req.private {
-		// One private request in flight: its nonce reaches Gemini before the next one is made.
-		select {
-		case c.slot <- struct{}{}:
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", req.call, ctx.Err())
+		// One private request of the key in flight, in this process and in
+		// every process sharing its nonce file: its nonce reaches Gemini
+		// before the next one is made.
+		release, err := c.key.acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", req.call, err)
 		}
-		defer func() { <-c.slot }()
+		defer release()
 		nonce, err := c.nonces.next(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: %w", req.call, err)
