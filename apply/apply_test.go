@@ -532,6 +532,53 @@ func TestReplaceOfAnOrderThatFilled(t *testing.T) {
 			t.Errorf("result %+v", res)
 		}
 	})
+	// The plan computed the replacement's amount from the fills it saw
+	// (plan/fills.go); what filled after it is taken off too, so that the
+	// declared amount is never exceeded (issue 12, case 14).
+	placedAmount := func(t *testing.T, f *fakeExchange, addr string) string {
+		t.Helper()
+		lo, _ := f.ActiveOrders(context.Background())
+		for _, l := range lo {
+			if l.ClientOrderID == cid(addr) {
+				return l.OriginalAmount.String()
+			}
+		}
+		return "none"
+	}
+	t.Run("partly after the plan: the replacement carries the rest", func(t *testing.T) {
+		f := newFake()
+		b := f.seed(order("order.b"))
+		f.fill(b.OrderID, "0.004")
+		rep := run(context.Background(), f, []plan.Action{replace("order.b", b)}, testOptions(f))
+		mustOK(t, rep)
+		if got := placedAmount(t, f, "order.b"); got != "0.006" {
+			t.Errorf("the replacement carries %s, want the remaining 0.006: %+v", got, only(t, rep))
+		}
+	})
+	t.Run(`partly after the plan, replace_amount = "full": the full amount`, func(t *testing.T) {
+		f := newFake()
+		b := f.seed(order("order.b"))
+		f.fill(b.OrderID, "0.004")
+		a := replace("order.b", b)
+		a.After.ReplaceAmount = plan.AmountFull
+		mustOK(t, run(context.Background(), f, []plan.Action{a}, testOptions(f)))
+		if got := placedAmount(t, f, "order.b"); got != "0.01" {
+			t.Errorf("the replacement carries %s, want 0.01", got)
+		}
+	})
+	t.Run("what was left filled after the plan: nothing placed", func(t *testing.T) {
+		f := newFake()
+		b := f.seed(order("order.b"))
+		f.fill(b.OrderID, "0.004")
+		a := replace("order.b", *f.find(b.OrderID))                                               // the plan saw 0.004 filled
+		a.After.Amount = a.After.Amount.Sub(a.Before.ExecutedAmount).Sub(a.Before.ExecutedAmount) // declared 0.006: 0.002 left
+		f.fill(b.OrderID, "0.003")                                                                // then 0.003 more filled
+		rep := run(context.Background(), f, []plan.Action{a}, testOptions(f))
+		res := only(t, rep)
+		if n := f.count("place", "of:test:b"); n != 0 || res.Status != apply.StatusSkipped {
+			t.Errorf("placed %d times, want none: %+v", n, res)
+		}
+	})
 	t.Run("partly, of a sensitive amount: the note hides it", func(t *testing.T) {
 		f := newFake()
 		b := f.seed(order("order.b"))

@@ -39,8 +39,8 @@ func (r *runner) cancelStep(j *job) {
 				if slices.Contains(j.a.Hidden(), "amount") {
 					filled = "part" // the amount is sensitive
 				}
-				res.Note = fmt.Sprintf("the old order %s had filled %s before it was cancelled; the replacement is for the configured amount",
-					before.OrderID, filled)
+				res.Note = fmt.Sprintf("the old order %s had filled %s before it was cancelled; %s",
+					before.OrderID, filled, r.lessFilledMeanwhile(j, st))
 			}
 		} else {
 			res.Status, res.OrderID = StatusCancelled, before.OrderID
@@ -144,4 +144,33 @@ func (r *runner) status(o *op, before *plan.LiveOrder, wait bool) (*plan.LiveOrd
 		}
 	}
 	return nil, nil
+}
+
+// lessFilledMeanwhile makes a replacement carry less by what the old order
+// filled between the plan's read and its cancel, unless the order asks for
+// the full amount (lifecycle replace_amount = "full"): the plan computed the
+// remaining amount from the fills it saw, and the declared amount is never
+// to be exceeded (plan/fills.go). It returns what the note says of the
+// replacement's amount; when nothing is left, the placement is skipped.
+func (r *runner) lessFilledMeanwhile(j *job, st *plan.LiveOrder) string {
+	after, before := j.a.After, j.a.Before
+	more := st.ExecutedAmount.Sub(before.ExecutedAmount)
+	if after == nil || after.ReplaceAmount == plan.AmountFull || !more.IsPositive() {
+		if after != nil && after.ReplaceAmount == plan.AmountFull {
+			return "the replacement is for the full amount (replace_amount = \"full\")"
+		}
+		return "the replacement carries the amount the plan showed"
+	}
+	left := after.Amount.Sub(more)
+	if !left.IsPositive() {
+		j.res.Status = StatusSkipped
+		j.res.Reason = fmt.Sprintf("the old order %s filled more between the plan and its cancel, which leaves nothing to place; the replacement was not placed, so the declared amount is not exceeded", before.OrderID)
+		j.res.Next = "run `orderform plan` to see what the configuration asks for now"
+		return "nothing is left to place"
+	}
+	j.amount = left
+	if slices.Contains(j.a.Hidden(), "amount") {
+		return "the replacement carries the rest of the amount, less what filled since the plan"
+	}
+	return fmt.Sprintf("it filled %s of that after the plan was made, so the replacement carries %s instead of %s", more, left, after.Amount)
 }

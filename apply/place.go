@@ -21,6 +21,9 @@ const maxBackoff = 8 * time.Second
 // nothing is placed again.
 func (r *runner) placeStep(j *job) {
 	want := *j.a.After
+	if j.amount.IsPositive() {
+		want.Amount = j.amount // the old order filled more before its cancel
+	}
 	res := &j.res
 	o := r.begin(Event{Address: j.a.Address, ClientOrderID: want.ClientOrderID, Kind: j.a.Kind, Action: StepPlace})
 	defer func() { r.finish(j, o) }()

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"orderform/plan"
+
+	"github.com/shopspring/decimal"
 )
 
 // runner is one Apply.
@@ -49,6 +51,10 @@ func (r *runner) see(actions []plan.Action) {
 type job struct {
 	a   plan.Action
 	res Result
+	// amount, when positive, is what a replacement carries instead of
+	// After.Amount: less by what the old order filled between the plan and
+	// its cancel (cancel.go, lessFilledMeanwhile).
+	amount decimal.Decimal
 }
 
 // sort checks the actions and splits them into the cancel and place phases.
