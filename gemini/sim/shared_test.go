@@ -349,3 +349,38 @@ func TestSharedStateStopTrigger(t *testing.T) {
 	}
 	sameBook(t, path, s1, s2)
 }
+
+// A crash between writing a compacted snapshot and removing the journal
+// leaves records the snapshot already holds: they are skipped, not applied
+// twice, and the journal goes on from there.
+func TestCompactionInterrupted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	s1, c1 := start(t, Options{StatePath: path})
+	for i := range 3 {
+		c1.order(t, map[string]any{"client_order_id": fmt.Sprintf("before-%d", i)})
+	}
+	if err := s1.Fill(s1.Orders()[0].ID, d0("0.004")); err != nil {
+		t.Fatal(err)
+	}
+	journal, err := os.ReadFile(path + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1.lockState()
+	err = s1.compact()
+	s1.unlockState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".journal", journal, 0o600); err != nil { // the crash: the journal is still there
+		t.Fatal(err)
+	}
+	s2, c2 := start(t, Options{StatePath: path})
+	c2.nonces = c1.nonces
+	c2.order(t, map[string]any{"client_order_id": "after"})
+	got := sameBook(t, path, s1, s2)
+	if len(got.Orders) != 4 || !got.Orders[0].Executed.Equal(d0("0.004")) || len(got.Trades) != 1 {
+		t.Errorf("book after an interrupted compaction: %d orders, first executed %s, %d trades; want 4, 0.004, 1",
+			len(got.Orders), got.Orders[0].Executed, len(got.Trades))
+	}
+}
