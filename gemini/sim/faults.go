@@ -24,7 +24,8 @@ const (
 	// answer: the ambiguous failure.
 	FaultLoseResponse
 	// FaultSlowCommit is a request the exchange has taken but processes only
-	// after Latency (or, with Latency 0, when Release is called): the
+	// after Latency (or, with Latency 0, when Release is called, or after
+	// MaxHold at the latest, so a forgotten Release cannot hang a test): the
 	// authentication, the nonce check and the change all happen at the end of
 	// the delay, at the exchange's time then, whatever the client did
 	// meanwhile. A client that timed out and gave up still has its order
@@ -65,7 +66,7 @@ type Fault struct {
 	Count      int           // how many requests it hits; 0 = until ClearFaults
 	Status     int           // FaultStatus: 429, 500, 502, 503 (default 503)
 	RetryAfter int           // FaultStatus: seconds for the Retry-After header
-	Latency    time.Duration // added before any kind acts; FaultLatency's whole effect; FaultSlowCommit's delay (0 = until Release)
+	Latency    time.Duration // added before any kind acts; FaultLatency's whole effect; FaultSlowCommit's delay (0 = until Release, at most MaxHold)
 	// Reason and Message, for FaultStatus, answer with this Gemini reason
 	// (e.g. "UsageLimit", "MustAcceptTerms") instead of the status's own;
 	// the status then defaults to 400.
@@ -164,8 +165,12 @@ type heldGen struct {
 	done    chan struct{} // closed when released and pending reaches 0
 }
 
-// hold waits for d (0: for ever) or until Release, and returns the
-// function to call once the request has been processed.
+// MaxHold bounds how long a slow-commit fault without a Latency holds a
+// request that is never released.
+const MaxHold = 2 * time.Minute
+
+// hold waits for d (0: MaxHold) or until Release, and returns the function
+// to call once the request has been processed.
 func (h *heldSet) hold(d time.Duration) (finish func()) {
 	h.mu.Lock()
 	if h.gen == nil {
@@ -175,14 +180,13 @@ func (h *heldSet) hold(d time.Duration) (finish func()) {
 	g.pending++
 	h.n++
 	h.mu.Unlock()
-	var timer <-chan time.Time
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timer = t.C
+	if d <= 0 {
+		d = MaxHold
 	}
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
-	case <-timer:
+	case <-t.C:
 	case <-g.release:
 	}
 	return func() {
