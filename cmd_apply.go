@@ -73,6 +73,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		out = e.stderr // stdout carries the JSON events alone
 	}
 	color := useColor(e, req.noColor || req.jsonOut, out)
+	req.opts.trade = true
 	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
 	if r == nil {
 		if req.jsonOut {
@@ -131,6 +132,9 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor, allowChange bool) int 
 	}
 	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(conn.target))
 	if !configUnchanged(e, path, s, allowChange) {
+		return exitError
+	}
+	if !requireTrader(e, conn, useColor(e, noColor, e.stderr)) {
 		return exitError
 	}
 	readAt := time.Now()

@@ -164,16 +164,17 @@ func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *con
 		return false
 	}
 	d.pass("the API key authenticates")
-	if roles.IsTrader {
+	switch {
+	case roles.IsTrader:
 		d.pass("the key has the Trader role")
-	} else {
-		d.fail("the key lacks the Trader role: orderform cannot place or cancel orders", "create a key with the Trader role only")
+	case roles.IsAuditor:
+		d.warning("the key is read-only (Auditor role): plan and show work with it, apply and destroy refuse it",
+			"use it where orderform only plans (pull requests, see examples/ci) and a Trader key (no other role) where it applies")
+	default:
+		d.fail("the key has neither the Trader nor the Auditor role: orderform can neither read the book nor place or cancel orders", "create a key with the Trader role only")
 	}
 	if roles.IsFundManager {
 		d.warning("THE KEY HAS THE FUND MANAGER ROLE: IT CAN WITHDRAW FUNDS", "orderform never needs it: create a key with the Trader role only, so that a leaked key cannot move money out")
-	}
-	if roles.IsAuditor {
-		d.warning("the key is an Auditor key (read only)", "orderform needs the Trader role, even to plan: create a key with the Trader role only")
 	}
 	// A second private call: its nonce must be accepted too. It fails when
 	// another program uses the same key at the same time.

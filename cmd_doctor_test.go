@@ -95,11 +95,10 @@ func TestDoctor(t *testing.T) {
 			},
 		},
 		{
-			name: "auditor fails", key: "account-audit", secret: "audit-secret-0123456789", code: exitError,
+			name: "auditor warns: it can plan, not apply", key: "account-audit", secret: "audit-secret-0123456789", code: exitOK,
 			want: []string{
-				"✗ the key lacks the Trader role",
-				"! the key is an Auditor key (read only)",
-				"1 check(s) failed, 1 warning(s).",
+				"! the key is read-only (Auditor role): plan and show work with it, apply and destroy refuse it",
+				"All checks passed (1 warning(s)).",
 			},
 		},
 		{

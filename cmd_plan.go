@@ -21,6 +21,7 @@ type planOptions struct {
 	targets  []string
 	replaces []string
 	destroy  bool
+	trade    bool // for apply or destroy: the key must hold the Trader role
 }
 
 // planRun is a computed plan with what it was computed from.
@@ -78,12 +79,14 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	if !opts.destroy {
 		needs = needsOf(cfg)
 	}
+	needs.trade = opts.trade
 	snap, err := readExchange(e.ctx, conn, needs, now)
 	if err != nil {
 		reportReadError(e.stderr, err, conn, opts.dir)
 		run.close()
 		return nil
 	}
+	diags = append(diags, keyWarnings(snap.roles)...)
 	run.live = snap.live
 	if err := readMoreRules(e.ctx, conn, snap, now); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)

@@ -309,12 +309,14 @@ func TestCIRecipes(t *testing.T) {
 			file: "examples/ci/github-actions.yml",
 			wantKeys: []string{"on.pull_request", "on.push.branches", "jobs.plan.steps", "jobs.plan.permissions.pull-requests",
 				"jobs.apply.concurrency.group", "jobs.apply.concurrency.cancel-in-progress", "jobs.apply.steps.[].env.GEMINI_API_KEY"},
-			wantText: []string{"${{ secrets.GEMINI_API_KEY }}", "${{ secrets.GEMINI_API_SECRET }}", "cancel-in-progress: false", "gh pr comment"},
+			wantText: []string{"${{ secrets.GEMINI_API_KEY }}", "${{ secrets.GEMINI_API_SECRET }}", "cancel-in-progress: false", "gh pr comment",
+				"environment: production-plan", "Auditor"},
 		},
 		{
 			file:     "examples/ci/gitlab-ci.yml",
 			wantKeys: []string{"stages", "check.script", "plan.rules", "plan.artifacts", "apply.rules", "apply.resource_group", "apply.script"},
-			wantText: []string{"merge_request_event", "$CI_DEFAULT_BRANCH", "merge_requests/$CI_MERGE_REQUEST_IID/notes"},
+			wantText: []string{"merge_request_event", "$CI_DEFAULT_BRANCH", "merge_requests/$CI_MERGE_REQUEST_IID/notes",
+				"GEMINI_API_KEY: $ORDERFORM_PLAN_API_KEY", "Auditor"},
 		},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -24,12 +21,16 @@ type snapshot struct {
 	rules    map[string]plan.SymbolRules
 	tickers  map[string]plan.Ticker
 	unknown  map[string]error // symbols the exchange does not list
+	roles    gemini.Roles     // the API key's
 }
 
 // readNeeds says what a plan must read besides orders and balances.
 type readNeeds struct {
 	symbols []string // symbol rules for these
 	tickers []string // bid/ask for these
+	// trade is set for apply and destroy: the key must be able to place
+	// and cancel (the Trader role), not only read (Auditor).
+	trade bool
 }
 
 // readExchange reads the account and the market: the active orders and the
@@ -91,9 +92,12 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 	}()
 
 	// Private reads, one after the other (the client serializes them anyway).
-	if err := checkRoles(ctx, conn, now); err != nil {
-		fail(err)
-	} else {
+	roles, keyErr := keyRoles(ctx, conn, now)
+	if keyErr == nil {
+		keyErr = checkKey(roles, needs.trade)
+	}
+	snap.roles = roles
+	if keyErr == nil {
 		orders, err := conn.client.ActiveOrders(ctx)
 		if err != nil {
 			fail(fmt.Errorf("read the active orders: %w", err))
@@ -118,6 +122,9 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 		if err := cache.save(); err != nil && conn.debugW != nil {
 			fmt.Fprintf(conn.debugW, "cache: %v\n", err)
 		}
+	}
+	if keyErr != nil { // before any other: nothing else matters with this key
+		return nil, keyErr
 	}
 	if len(errs) > 0 {
 		return nil, errs[0]
@@ -261,41 +268,6 @@ func newer(a, b plan.LiveOrder) bool {
 		return len(a.OrderID) > len(b.OrderID)
 	}
 	return a.OrderID > b.OrderID
-}
-
-// rolesTTL: a key's roles are fixed when it is created; checking once a day
-// costs one private call, not one per plan.
-const rolesTTL = 24 * time.Hour
-
-type cachedRoles struct {
-	Fetched time.Time    `json:"fetched"`
-	Roles   gemini.Roles `json:"roles"`
-}
-
-// checkRoles fails early when the key cannot trade.
-func checkRoles(ctx context.Context, conn *connection, now time.Time) error {
-	var c cachedRoles
-	path := ""
-	if conn.cacheDir != "" {
-		path = filepath.Join(conn.cacheDir, "roles.json")
-		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil &&
-			now.Sub(c.Fetched) < rolesTTL && !now.Before(c.Fetched) && c.Roles.IsTrader {
-			return nil
-		}
-	}
-	r, err := conn.client.Roles(ctx)
-	if err != nil {
-		return fmt.Errorf("check the API key's roles: %w", err)
-	}
-	if !r.IsTrader {
-		return fmt.Errorf("the API key lacks the Trader role, so orderform could read the book but never place or cancel an order: create a key with the Trader role (and nothing else) and set GEMINI_API_KEY / GEMINI_API_SECRET")
-	}
-	if path != "" {
-		if b, err := json.Marshal(cachedRoles{Fetched: now, Roles: r}); err == nil {
-			_ = writeFileAtomic(path, b)
-		}
-	}
-	return nil
 }
 
 func isUnknownSymbol(err error) bool {

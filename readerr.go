@@ -15,8 +15,13 @@ import (
 // was changed: what happened, where, and what to do next.
 func reportReadError(w io.Writer, err error, conn *connection, dir string) {
 	where := describeTarget(conn.target)
-	var ne *gemini.NetError
+	var (
+		ne *gemini.NetError
+		ke *keyRoleError
+	)
 	switch {
+	case errors.As(err, &ke):
+		fmt.Fprintf(w, "Error: %v.\n", ke)
 	case errors.As(err, &ne) && !ne.Sent:
 		fmt.Fprintf(w, "Error: could not reach the exchange at %s (%s): %s.\n", conn.baseURL, where, rootCause(ne.Err))
 		fmt.Fprintf(w, "Nothing was changed. Check the network or a proxy, and the url setting or GEMINI_API_URL; `orderform doctor %s` checks the connection step by step.\n", dir)

@@ -467,35 +467,6 @@ func TestSimulatorRefusesBadRequests(t *testing.T) {
 	}
 }
 
-// TestKeyWithoutTraderRole: plan fails before reading the book, naming the
-// missing role.
-func TestKeyWithoutTraderRole(t *testing.T) {
-	h := newRelHarness(t, relOptions{key: "account-auditor", secret: "auditor-secret", roles: []string{"auditor"}})
-	h.write(map[string]string{"main.hcl": h.exchangeBlock("roles") + `
-order "bid" {
-  symbol = "btcusd"
-  side   = "buy"
-  amount = "0.001"
-  price  = 60000
-}
-`})
-	for _, args := range [][]string{{"plan", h.dir}, {"apply", "-auto-approve", h.dir}} {
-		h.srv.ResetRequests()
-		r := h.run(context.Background(), args...)
-		if r.code != exitError || !strings.Contains(r.stderr, "lacks the Trader role") {
-			t.Errorf("orderform %s with an auditor key: %s", args[0], r)
-		}
-		for path, n := range h.srv.Requests() {
-			if strings.HasPrefix(path, "/v1/") && path != "/v1/roles" && !strings.HasPrefix(path, "/v1/symbols") && !strings.HasPrefix(path, "/v1/pubticker") {
-				t.Errorf("orderform %s went on to %s (%d requests) after the role check failed", args[0], path, n)
-			}
-		}
-	}
-	if n := len(h.srv.Orders()); n != 0 {
-		t.Errorf("%d orders placed with an auditor key", n)
-	}
-}
-
 // TestSimStateHoldsNoSecret: the simulator's state file remembers nonces per
 // key, never a secret.
 func TestSimStateHoldsNoSecret(t *testing.T) {
