@@ -60,3 +60,24 @@ func TestTwoConfigurationsOnOneBookNeedTheirOwnNamespaces(t *testing.T) {
 	}
 	e.mustRun(exitOK, "plan", "-detailed-exitcode", a)
 }
+
+// GEMINI_API_URL shares a book as much as url does: a configuration it
+// points elsewhere than the built-in local exchange names its namespace.
+func TestGeminiAPIURLNeedsANamespace(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	order := "order \"a\" {\n  symbol = \"ethusd\"\n  side   = \"buy\"\n  amount = \"0.01\"\n  price  = 3000\n}\n"
+	if err := os.WriteFile(filepath.Join(e.dir, "main.hcl"), []byte(order), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GEMINI_API_URL": e.url}
+	r := e.runEnv(context.Background(), env, "plan", e.dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "namespace required: GEMINI_API_URL") {
+		t.Errorf("want exit 1 and namespace required:\n%s", r)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "main.hcl"), []byte("exchange {\n  namespace = \"mine\"\n}\n\n"+order), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.runEnv(context.Background(), env, "plan", e.dir); r.code != exitOK || !strings.Contains(r.stdout, "namespace mine") {
+		t.Errorf("with a namespace:\n%s", r)
+	}
+}

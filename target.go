@@ -63,11 +63,12 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 		ep.url = e.getenv("GEMINI_API_URL")
 		ep.urlFrom = "GEMINI_API_URL"
 		if ep.url != "" && !ex.NamespaceSet {
-			where := "an exchange block"
+			where := "add an exchange block with it"
 			if ex.Range.Filename != "" {
-				where = fmt.Sprintf("the exchange block (%s:%d)", ex.Range.Filename, ex.Range.Start.Line)
+				where = fmt.Sprintf("the exchange block is at %s:%d", ex.Range.Filename, ex.Range.Start.Line)
 			}
-			return nil, fmt.Errorf("%s (from GEMINI_API_URL); set namespace in %s", strings.TrimSuffix(spec.NamespaceRequiredDetail(fmt.Sprintf("%q", ep.url), cfg.Dir), "."), where)
+			return nil, fmt.Errorf("namespace required: GEMINI_API_URL points at a shared book (%s). %s (%s)",
+				ep.url, spec.NamespaceRequiredDetail(fmt.Sprintf("%q", ep.url), cfg.Dir), where)
 		}
 	}
 	if ep.environment == "" {

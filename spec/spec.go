@@ -117,7 +117,9 @@ func NamespaceRequiredDetail(where, dir string) string {
 	return fmt.Sprintf("This configuration targets %s, whose book other configurations (and people) can share. "+
 		"orderform owns every order of its namespace and cancels those the configuration does not declare, "+
 		"so two configurations in one namespace cancel each other's orders. "+
-		"Name this configuration's namespace in the exchange block, one per configuration: namespace = %q.",
+		"Name this configuration's namespace in the exchange block, one per configuration: namespace = %q. "+
+		"If it was applied before without one, its orders are in namespace \"default\": write namespace = \"default\" to keep owning them "+
+		"(and make sure no other configuration uses it).",
 		where, SuggestNamespace(dir))
 }
 
