@@ -17,6 +17,7 @@ func cmdApply(e *cliEnv, args []string) int {
 	fs := newFlagSet("apply", "[DIR | PLANFILE]", "Plan and carry out the cancels and placements that make the live book match the configuration in DIR,\nor carry out exactly the actions of a plan saved with `orderform plan -out=PLANFILE`.", e.stderr)
 	var (
 		vf          varFlags
+		lf          lockFlags
 		sel         selection
 		autoApprove = fs.Bool("auto-approve", false, "skip the confirmation prompt")
 		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
@@ -25,6 +26,7 @@ func cmdApply(e *cliEnv, args []string) int {
 	)
 	vf.register(fs)
 	sel.register(fs)
+	lf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -38,14 +40,14 @@ func cmdApply(e *cliEnv, args []string) int {
 			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 			return exitError
 		}
-		return applySaved(e, arg, *jsonOut, *noColor, *allowChange)
+		return applySaved(e, arg, lf, *jsonOut, *noColor, *allowChange)
 	}
 	if *allowChange {
 		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
 		return exitError
 	}
 	return applyDir(e, applyRequest{
-		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces},
+		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces, lock: &lf, operation: "apply"},
 		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
 		title:  "Do you want to apply these changes?",
 		detail: "orderform will carry out the actions described above.",
@@ -109,7 +111,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 // a plan that is expired, aimed at another target, stale, or made from a
 // configuration that has changed since (unless allowChange), and then does
 // exactly the saved actions, checking the market once more before sending.
-func applySaved(e *cliEnv, path string, jsonOut, noColor, allowChange bool) int {
+func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) int {
 	s, err := plan.Load(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -136,6 +138,14 @@ func applySaved(e *cliEnv, path string, jsonOut, noColor, allowChange bool) int 
 	}
 	if !requireTrader(e, conn, useColor(e, noColor, e.stderr)) {
 		return exitError
+	}
+	if lf.enabled {
+		l, err := acquireLock(e.ctx, e, conn.target, "apply", path, lf.timeout)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		defer l.release()
 	}
 	readAt := time.Now()
 	live, err := conn.client.ActiveOrders(e.ctx)

@@ -22,6 +22,10 @@ type planOptions struct {
 	replaces []string
 	destroy  bool
 	trade    bool // for apply or destroy: the key must hold the Trader role
+	// lock, when set, is taken before the book is read and held until
+	// the planRun is closed (apply and destroy; operation names the run).
+	lock      *lockFlags
+	operation string
 }
 
 // planRun is a computed plan with what it was computed from.
@@ -36,11 +40,15 @@ type planRun struct {
 	diags   hcl.Diagnostics
 	// readAt is the local time just before the book was read.
 	readAt time.Time
+	lock   *runLock // held from before the read until close
 }
 
 func (r *planRun) close() {
 	if r != nil && r.conn != nil {
 		r.conn.close()
+	}
+	if r != nil {
+		r.lock.release()
 	}
 }
 
@@ -72,6 +80,15 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		return nil
 	}
 	run := &planRun{cfg: cfg, conn: conn}
+	if opts.lock != nil && opts.lock.enabled {
+		l, err := acquireLock(e.ctx, e, conn.target, opts.operation, opts.dir, opts.lock.timeout)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			run.close()
+			return nil
+		}
+		run.lock = l
+	}
 	now := time.Now()
 	run.readAt = now
 

@@ -635,7 +635,21 @@ func TestAmbiguousCancel(t *testing.T) {
 	}
 }
 
-func TestVerificationCancelsNewerDuplicate(t *testing.T) {
+// Issue 12, case 5: another run (another machine, or -lock=false) places
+// the same address at the same time. Verification keeps the older order,
+// cancels the newer, and fails the run naming the concurrent placement.
+func TestVerificationDetectsAConcurrentPlacement(t *testing.T) {
+	concurrent := func(t *testing.T, rep *apply.Report, other string) {
+		t.Helper()
+		if rep.OK() || len(rep.Concurrent) != 1 || rep.Concurrent[0].Address != "order.a" || rep.Concurrent[0].OrderID != other {
+			t.Errorf("OK %v, concurrent %+v; want not OK, order.a's order %s named", rep.OK(), rep.Concurrent, other)
+		}
+		var b strings.Builder
+		rep.Render(&b, false)
+		if !strings.Contains(b.String(), "placed at this address by another run") {
+			t.Errorf("render:\n%s", b.String())
+		}
+	}
 	t.Run("the other apply's order is newer", func(t *testing.T) {
 		f := newFake()
 		var other string
@@ -646,7 +660,7 @@ func TestVerificationCancelsNewerDuplicate(t *testing.T) {
 			other = f.add(order("order.a")).OrderID
 		}
 		rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
-		mustOK(t, rep)
+		concurrent(t, rep, other)
 		if len(rep.DuplicatesCancelled) != 1 || rep.DuplicatesCancelled[0].OrderID != other || rep.DuplicatesCancelled[0].Address != "order.a" {
 			t.Fatalf("duplicates cancelled %+v, want order %s", rep.DuplicatesCancelled, other)
 		}
@@ -663,7 +677,7 @@ func TestVerificationCancelsNewerDuplicate(t *testing.T) {
 			return fault{}
 		}
 		rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
-		mustOK(t, rep)
+		concurrent(t, rep, other)
 		if len(rep.DuplicatesCancelled) != 1 || rep.DuplicatesCancelled[0].OrderID == other {
 			t.Fatalf("duplicates cancelled %+v, want ours, not %s", rep.DuplicatesCancelled, other)
 		}
@@ -689,6 +703,57 @@ func TestVerificationCancelsNewerDuplicate(t *testing.T) {
 		live := f.live()
 		if len(rep.DuplicatesCancelled) != 0 || len(live["of:other:x"]) != 2 || len(live["manual"]) != 2 {
 			t.Errorf("touched orders of others: %+v; book %v", rep.DuplicatesCancelled, live)
+		}
+	})
+}
+
+// Issue 12, case 8: verification stays inside the plan. Duplicates at an
+// address the run did not place at (apply -target elsewhere), or at one
+// protected by prevent_cancel, are reported, never cancelled.
+func TestVerificationStaysInsideThePlan(t *testing.T) {
+	t.Run("an address outside the run", func(t *testing.T) {
+		f := newFake()
+		f.seed(order("order.b"))
+		f.seed(order("order.b"))
+		rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
+		mustOK(t, rep)
+		if n := len(f.live()["of:test:b"]); n != 2 || len(rep.DuplicatesCancelled) != 0 {
+			t.Errorf("order.b has %d live orders, duplicates cancelled %+v: want both left", n, rep.DuplicatesCancelled)
+		}
+		if len(rep.DuplicatesLeft) != 1 || rep.DuplicatesLeft[0].ClientOrderID != "of:test:b" {
+			t.Errorf("duplicates left %+v, want order.b reported", rep.DuplicatesLeft)
+		}
+		var b strings.Builder
+		rep.Render(&b, false)
+		if !strings.Contains(b.String(), "Warning: of:test:b") || !strings.Contains(b.String(), "did not place an order at this address") {
+			t.Errorf("render:\n%s", b.String())
+		}
+	})
+	t.Run("prevent_cancel at an address of the run", func(t *testing.T) {
+		f := newFake()
+		f.afterPlace = func(n int, lo plan.LiveOrder) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.clock += 1000
+			f.add(order("order.a"))
+		}
+		a := create("order.a")
+		a.After.PreventCancel = true
+		rep := run(context.Background(), f, []plan.Action{a}, testOptions(f))
+		cancels := 0
+		for _, m := range f.methods() {
+			if strings.HasPrefix(m, "cancel ") {
+				cancels++
+			}
+		}
+		if n := len(f.live()["of:test:a"]); n != 2 || len(rep.DuplicatesCancelled) != 0 || cancels != 0 {
+			t.Errorf("order.a has %d live orders, duplicates cancelled %+v: prevent_cancel must hold", n, rep.DuplicatesCancelled)
+		}
+		if len(rep.DuplicatesLeft) != 1 || !strings.Contains(rep.DuplicatesLeft[0].Reason, "prevent_cancel") {
+			t.Errorf("duplicates left %+v, want order.a reported for prevent_cancel", rep.DuplicatesLeft)
+		}
+		if len(rep.Concurrent) != 1 || rep.OK() {
+			t.Errorf("concurrent %+v, OK %v: the other order is still a concurrent placement", rep.Concurrent, rep.OK())
 		}
 	})
 }

@@ -106,7 +106,7 @@ func TestReportJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"ok":true,"summary":"1 placed, 0 replaced, 0 cancelled","placed":[{"address":"order.a","client_order_id":"of:test:a","kind":"create","status":"placed","order_id":"1001"}],"replaced":[],"cancelled":[],"adopted":[],"failed":[],"skipped":[],"unknown":[],"duplicates_cancelled":[],"interrupted":false,"verified":false,"verify_error":"read active orders: timeout"}`
+	want := `{"ok":true,"summary":"1 placed, 0 replaced, 0 cancelled","placed":[{"address":"order.a","client_order_id":"of:test:a","kind":"create","status":"placed","order_id":"1001"}],"replaced":[],"cancelled":[],"adopted":[],"failed":[],"skipped":[],"unknown":[],"duplicates_cancelled":[],"concurrent":[],"duplicates_left":[],"interrupted":false,"verified":false,"verify_error":"read active orders: timeout"}`
 	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("json (-want +got):\n%s", diff)
 	}

@@ -25,9 +25,11 @@ const (
 	StatusSkipped             Status = "skipped"
 	StatusUnknown             Status = "unknown" // an ambiguous failure that lookups could not resolve
 	StatusDuplicateCancelled  Status = "duplicate-cancelled"
-	StatusVerified            Status = "verified" // only the outcome of the verify step's Complete event
-	StatusChecked             Status = "checked"  // only the outcome of the send-time check's Complete event
-	statusNone                Status = ""         // no-op and filled actions: not reported
+	StatusVerified            Status = "verified"       // only the outcome of the verify step's Complete event
+	StatusConcurrent          Status = "concurrent"     // verification found an order at an address of this run that another run placed
+	StatusDuplicateLeft       Status = "duplicate-left" // verification found duplicates it may not cancel (outside the run, prevent_cancel)
+	StatusChecked             Status = "checked"        // only the outcome of the send-time check's Complete event
+	statusNone                Status = ""               // no-op and filled actions: not reported
 	statusPending             Status = "pending"
 	statusCancelledForReplace Status = "cancelled-for-replace" // internal: first half of a replace done
 )
@@ -68,6 +70,13 @@ type Report struct {
 	Skipped             []Result `json:"skipped"`
 	Unknown             []Result `json:"unknown"`
 	DuplicatesCancelled []Result `json:"duplicates_cancelled"`
+	// Concurrent lists the addresses of this run where verification found
+	// a live order another run placed at the same time; they fail the run.
+	Concurrent []Result `json:"concurrent"`
+	// DuplicatesLeft lists addresses with more than one live order that
+	// verification may not touch: outside this run, or prevent_cancel.
+	// They are warnings.
+	DuplicatesLeft []Result `json:"duplicates_left"`
 	// Interrupted is set when ctx was cancelled before the work was done.
 	Interrupted bool `json:"interrupted"`
 	// Verified is set when the read of active orders after the work
@@ -85,7 +94,7 @@ type Report struct {
 func (r *Report) MarshalJSON() ([]byte, error) {
 	type lists Report // without this method
 	c := *r
-	for _, l := range []*[]Result{&c.Placed, &c.Replaced, &c.Cancelled, &c.Adopted, &c.Failed, &c.Skipped, &c.Unknown, &c.DuplicatesCancelled} {
+	for _, l := range []*[]Result{&c.Placed, &c.Replaced, &c.Cancelled, &c.Adopted, &c.Failed, &c.Skipped, &c.Unknown, &c.DuplicatesCancelled, &c.Concurrent, &c.DuplicatesLeft} {
 		if *l == nil {
 			*l = []Result{}
 		}
@@ -103,11 +112,12 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 }
 
 // OK reports whether every action of the plan was carried out: nothing
-// failed, was skipped, is unknown, and the run was not interrupted. A
-// verification that could not run does not make a report fail; Render warns
-// about it.
+// failed, was skipped, is unknown, no other run placed at this run's
+// addresses meanwhile, and the run was not interrupted. A verification that
+// could not run, and duplicates it left alone, do not make a report fail;
+// Render warns about them.
 func (r *Report) OK() bool {
-	return !r.Interrupted && len(r.Failed) == 0 && len(r.Skipped) == 0 && len(r.Unknown) == 0
+	return !r.Interrupted && len(r.Failed) == 0 && len(r.Skipped) == 0 && len(r.Unknown) == 0 && len(r.Concurrent) == 0
 }
 
 // Changes is the number of orders placed, replaced, cancelled or adopted.
@@ -133,6 +143,10 @@ func (r *Report) add(res Result) {
 		r.Unknown = append(r.Unknown, res)
 	case StatusDuplicateCancelled:
 		r.DuplicatesCancelled = append(r.DuplicatesCancelled, res)
+	case StatusConcurrent:
+		r.Concurrent = append(r.Concurrent, res)
+	case StatusDuplicateLeft:
+		r.DuplicatesLeft = append(r.DuplicatesLeft, res)
 	}
 }
 
@@ -149,6 +163,7 @@ func (r *Report) Summary() string {
 	}{
 		{len(r.Adopted), "adopted"},
 		{len(r.DuplicatesCancelled), map[bool]string{true: "duplicate cancelled", false: "duplicates cancelled"}[len(r.DuplicatesCancelled) == 1]},
+		{len(r.Concurrent), "concurrent"},
 		{len(r.Failed), "failed"},
 		{len(r.Skipped), "skipped"},
 		{len(r.Unknown), "unknown"},
@@ -184,6 +199,10 @@ func (r *Report) Render(w io.Writer, useColor bool) {
 			fmt.Fprintf(w, "Note: %s: %s.\n", res.label(), res.Note)
 		}
 	}
+	for _, res := range r.DuplicatesLeft {
+		yellow.Fprintf(w, "Warning: %s: %s.\n", res.label(), res.Reason)
+		fmt.Fprintf(w, "      %s\n", res.Next)
+	}
 	if r.VerifyErr != nil {
 		yellow.Fprintf(w, "Warning: could not verify the book after applying: %v. Run `orderform plan` to check for duplicates.\n", r.VerifyErr)
 	}
@@ -205,6 +224,7 @@ func (r *Report) Render(w io.Writer, useColor bool) {
 		c     *color.Color
 		list  []Result
 	}{
+		{"Placed by another run at the same time", red, r.Concurrent},
 		{"Failed", red, r.Failed},
 		{"Unknown", yellow, r.Unknown},
 		{"Skipped", yellow, r.Skipped},
@@ -225,6 +245,8 @@ func (r *Report) Render(w io.Writer, useColor bool) {
 	}
 	fmt.Fprintln(w)
 	switch {
+	case len(r.Concurrent) > 0:
+		fmt.Fprintln(w, "Another run placed orders at the same addresses while this one ran. Stop it, make sure only one apply works on a namespace at a time, then run `orderform plan`: it shows what is live and cancels duplicates when applied.")
 	case len(r.Unknown) > 0:
 		fmt.Fprintln(w, "Run `orderform plan` before anything else: it reads the book and shows whether the unknown orders exist. Applying again will not place an order that exists.")
 	default:

@@ -11,9 +11,14 @@ import (
 
 // verify reads the active orders once after the work. A placement whose
 // outcome stayed uncertain and whose client order id is now live is
-// adopted; an address with two or more live orders (a concurrent apply, an
-// order that landed after its lookup) keeps the oldest, and the newer ones
-// are cancelled. It returns the results of those cancels.
+// adopted. Then, only at the addresses where this run sent a placement:
+// a live order that this run did not make and the plan did not see is a
+// concurrent placement (another apply, perhaps on another machine), which
+// is reported as such and fails the run; of two or more live orders the
+// oldest is kept and the newer are cancelled, unless the address has
+// prevent_cancel. Duplicates at addresses this run did not place at, and
+// those prevent_cancel protects, are reported and left alone. It returns
+// the results of the cancels and of what it reports.
 func (r *runner) verify(rep *Report, jobs []*job) []Result {
 	if r.stopped() {
 		rep.VerifyErr = errors.New("interrupted before the verifying read")
@@ -50,29 +55,107 @@ func (r *runner) verify(rep *Report, jobs []*job) []Result {
 		}
 	}
 	slices.Sort(dupIDs)
+	r.settleUncertain(jobs, byID)
+	placedAt := map[string]*job{} // client order id -> the job that sent a placement for it
+	for _, j := range jobs {
+		if j.res.sent && j.a.After != nil {
+			placedAt[j.a.After.ClientOrderID] = j
+		}
+	}
+	var out []Result
+	ids := make([]string, 0, len(placedAt))
+	for id := range placedAt {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if c := r.concurrent(placedAt[id], byID[id]); c != nil {
+			out = append(out, *c)
+		}
+	}
 	msg := "no duplicates"
-	if len(dupIDs) > 0 {
+	switch {
+	case len(out) > 0:
+		msg = fmt.Sprintf("%d addresses where another run placed orders at the same time", len(out))
+	case len(dupIDs) > 0:
 		msg = fmt.Sprintf("%d addresses with more than one live order", len(dupIDs))
 	}
 	o.end(StatusVerified, "", msg, nil)
-	r.settleUncertain(jobs, byID)
+	for _, c := range out {
+		r.hooks.errored(Event{Address: c.Address, ClientOrderID: c.ClientOrderID, Action: StepVerify, Outcome: StatusConcurrent, OrderID: c.OrderID, Message: c.Reason})
+	}
 
-	var dups []Result
 	for _, id := range dupIDs {
 		group := byID[id]
+		j := placedAt[id]
 		addr := addressOf(jobs, id)
-		for _, d := range group[1:] {
-			dups = append(dups, r.cancelDuplicate(addr, group[0], d))
+		switch {
+		case j == nil:
+			out = append(out, r.leaveDuplicates(addr, group,
+				"this run did not place an order at this address, so it leaves them alone",
+				"run `orderform plan`: it shows them, and applying it cancels the newer ones unless the address has prevent_cancel"))
+			continue
+		case j.a.After.PreventCancel:
+			out = append(out, r.leaveDuplicates(addr, group,
+				"the address has prevent_cancel = true, so none of them is cancelled",
+				"cancel the duplicates you do not want on the exchange"))
+			continue
 		}
-		for _, j := range jobs {
-			res := &j.res
-			if res.ClientOrderID == id && res.OrderID != "" && res.OrderID != group[0].OrderID && placedStatus(res.Status) {
-				res.Note = join(res.Note, fmt.Sprintf("order %s duplicated the older order %s, which is kept", res.OrderID, group[0].OrderID))
-				res.OrderID, res.Order = group[0].OrderID, &group[0]
-			}
+		for _, d := range group[1:] {
+			out = append(out, r.cancelDuplicate(addr, group[0], d))
+		}
+		res := &j.res
+		if res.OrderID != "" && res.OrderID != group[0].OrderID && placedStatus(res.Status) {
+			res.Note = join(res.Note, fmt.Sprintf("order %s duplicated the older order %s, which is kept", res.OrderID, group[0].OrderID))
+			res.OrderID, res.Order = group[0].OrderID, &group[0]
 		}
 	}
-	return dups
+	return out
+}
+
+// concurrent reports a live order at the address of j, where this run
+// placed, that neither this run made nor the plan saw: someone placed the
+// same address at the same time.
+func (r *runner) concurrent(j *job, group []plan.LiveOrder) *Result {
+	mine := ""
+	if placedStatus(j.res.Status) {
+		mine = j.res.OrderID
+	}
+	var foreign []string
+	for _, lo := range group {
+		if lo.OrderID != mine && !r.seen[lo.OrderID] {
+			foreign = append(foreign, lo.OrderID)
+		}
+	}
+	if len(foreign) == 0 || mine == "" && len(foreign) == 1 {
+		return nil
+	}
+	ours := "order " + mine
+	if mine == "" { // this run's order is one of them, but which is unknown
+		ours = "one of them"
+	}
+	theirs := "order " + foreign[0] + " was"
+	if len(foreign) > 1 {
+		theirs = "orders " + strings.Join(foreign, ", ") + " were"
+	}
+	return &Result{
+		Address: j.a.Address, ClientOrderID: j.a.After.ClientOrderID, Status: StatusConcurrent, OrderID: strings.Join(foreign, ","),
+		Reason: fmt.Sprintf("%s placed at this address by another run while this one placed %s: another apply is working on this account and namespace at the same time (on another machine, or with -lock=false)", theirs, ours),
+		Next:   "let only one run work on a namespace at a time (the lock on one machine, the pipeline's serialisation across machines), then run `orderform plan`",
+	}
+}
+
+// leaveDuplicates reports live orders of one address that verification
+// does not cancel.
+func (r *runner) leaveDuplicates(addr string, group []plan.LiveOrder, why, next string) Result {
+	ids := make([]string, len(group))
+	for i, lo := range group {
+		ids[i] = lo.OrderID
+	}
+	res := Result{Address: addr, ClientOrderID: group[0].ClientOrderID, Status: StatusDuplicateLeft, OrderID: strings.Join(ids, ","),
+		Reason: fmt.Sprintf("%d live orders (%s); %s", len(group), strings.Join(ids, ", "), why), Next: next}
+	r.hooks.warn(Event{Address: addr, ClientOrderID: res.ClientOrderID, Action: StepVerify, Outcome: StatusDuplicateLeft, OrderID: res.OrderID, Message: res.Reason})
+	return res
 }
 
 // settleUncertain adopts placements that were sent but did not succeed
