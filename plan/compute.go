@@ -477,7 +477,11 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 func (c *computer) replaceAmount(a *Action, d *Order, hist []*LiveOrder, cs []candidate, best int, movedFrom map[string]string) {
 	orders := slices.Clone(hist)
 	for i := range cs {
-		orders = append(orders, cs[i].live)
+		// An order that closed between the book's read and the history's
+		// is in both: its closed state is the later news.
+		if !slices.ContainsFunc(hist, func(h *LiveOrder) bool { return h.OrderID == cs[i].live.OrderID }) {
+			orders = append(orders, cs[i].live)
+		}
 	}
 	slices.SortFunc(orders, func(x, y *LiveOrder) int {
 		switch {

@@ -161,6 +161,15 @@ func TestFillAccountingByAddress(t *testing.T) {
 			want:    []fillAct{{Kind: Replace, Why: WhyChanged, OrderID: "22", Amount: "0.8", Filled: "0.2", Rule: AmountRemaining}},
 		},
 		{
+			// 20 filled 0.2 more between the book's read and the history's:
+			// counted once, as the history has it.
+			name:    "an order in the book and, closed since, in the history: counted once",
+			desired: a,
+			live:    []LiveOrder{repriced(liveAt(a, "20", "1", "0.6", 1000))},
+			history: hist(closed(a, "20", "1", "0.8", true, 1000)),
+			want:    []fillAct{{Kind: Replace, Why: WhyChanged, OrderID: "20", Amount: "0.2", Filled: "0.8", Rule: AmountRemaining}},
+		},
+		{
 			name:    "an amount lowered below what filled: cancelled, nothing placed",
 			desired: lower,
 			live:    []LiveOrder{liveAt(a, "20", "1", "0.6", 1000)},
