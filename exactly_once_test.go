@@ -116,6 +116,7 @@ func TestApplySlowPlacement(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
+		skew      time.Duration // the exchange's clock ahead of this machine's
 		timeNonce bool
 		// landsDuringWait: the held request is processed while apply waits
 		// for the nonce window (before the clock passes it); otherwise it
@@ -127,12 +128,16 @@ func TestApplySlowPlacement(t *testing.T) {
 		{name: "increasing nonces", want: apply.StatusPlaced, places: 2},
 		{name: "time nonces, lands after the window", timeNonce: true, want: apply.StatusPlaced, places: 2},
 		{name: "time nonces, lands within the window", timeNonce: true, landsDuringWait: true, want: apply.StatusAdopted, places: 1},
+		{name: "time nonces, exchange 20s ahead, lands after the window", skew: 20 * time.Second, timeNonce: true, want: apply.StatusPlaced, places: 2},
+		{name: "time nonces, exchange 20s behind, lands after the window", skew: -20 * time.Second, timeNonce: true, want: apply.StatusPlaced, places: 2},
+		{name: "time nonces, exchange 20s ahead, lands within the window", skew: 20 * time.Second, timeNonce: true, landsDuringWait: true, want: apply.StatusAdopted, places: 1},
+		{name: "increasing nonces, exchange 5m behind", skew: -5 * time.Minute, want: apply.StatusPlaced, places: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clk := &fakeClock{t: time.Now()}
 			const key, secret = "account-slow", "slow-secret"
-			s, err := sim.New(sim.Options{Now: clk.now, Keys: []sim.Key{{Key: key, Secret: secret, TimeNonce: tc.timeNonce}}})
+			s, err := sim.New(sim.Options{Now: clk.now, ClockOffset: tc.skew, Keys: []sim.Key{{Key: key, Secret: secret, TimeNonce: tc.timeNonce}}})
 			if err != nil {
 				t.Fatal(err)
 			}

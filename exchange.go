@@ -26,13 +26,18 @@ type geminiExchange struct {
 	now func() time.Time
 }
 
-// Time-based nonces (gemini/nonce.go): a nonce is the local time in
-// seconds, run ahead by at most timeNonceLead when requests come faster than
-// one a second, and Gemini takes it while it is within timeNonceWindow of
-// the exchange's clock.
+// Time-based nonces (gemini/nonce.go): a nonce is a time in whole seconds
+// (the exchange's clock as the client estimates it, or the local one), run
+// ahead by at most timeNonceLead when requests come faster than one a
+// second, and Gemini takes it while it is within timeNonceWindow of its
+// own clock.
 const (
 	timeNonceLead   = 10 * time.Second
 	timeNonceWindow = 30 * time.Second
+	// nonceClockMargin covers how much higher the client's estimate of the
+	// exchange's clock may have been when it signed than the bounds it
+	// knows when the request has failed (the bounds narrow as answers come).
+	nonceClockMargin = 2 * time.Second
 )
 
 func (x geminiExchange) clock() time.Time {
@@ -42,22 +47,38 @@ func (x geminiExchange) clock() time.Time {
 	return time.Now()
 }
 
-// placeError is a failure of Place, with the local time by which its
-// request had been signed (when Place returned), for Landable.
+// placeError is a failure of Place, with an upper bound of the nonce its
+// request was signed with, as a time, for Landable.
 type placeError struct {
-	err      error
-	signedBy time.Time
+	err         error
+	nonceAtMost time.Time
 }
 
 func (e *placeError) Error() string { return e.err.Error() }
 func (e *placeError) Unwrap() error { return e.err }
+
+// nonceAtMost bounds, right after a request was signed and sent, the
+// time-based nonce it carried, whichever clock the client signs on: the
+// local one, or its estimate of the exchange's (at most the local clock
+// plus the highest offset the answers allow, plus a margin).
+func (x geminiExchange) nonceAtMost() time.Time {
+	now := x.clock()
+	bound := now
+	if ex := x.c.ExchangeNow(); ex.After(bound) {
+		bound = ex
+	}
+	if _, hi, known := x.c.ClockBounds(); known && now.Add(hi).After(bound) {
+		bound = now.Add(hi)
+	}
+	return bound.Add(timeNonceLead + nonceClockMargin)
+}
 
 // Landable: under increasing nonces the lookup apply made after the
 // placement carried a higher nonce, and the exchange took it, so it refuses
 // the placement should it arrive now. Under time-based nonces the placement
 // is refused once the exchange's clock is past its nonce's window: on the
 // local clock, once now + the lowest offset the exchange's answers allow is
-// past signedBy + lead + window (+1 s, as nonces are whole seconds).
+// past the nonce's bound + the window (+1 s, as nonces are whole seconds).
 func (x geminiExchange) Landable(err error) (time.Duration, bool) {
 	var pe *placeError
 	if !errors.As(err, &pe) {
@@ -70,7 +91,7 @@ func (x geminiExchange) Landable(err error) (time.Duration, bool) {
 	if !known {
 		return 0, false
 	}
-	dead := pe.signedBy.Add(timeNonceLead + timeNonceWindow + time.Second)
+	dead := pe.nonceAtMost.Add(timeNonceWindow + time.Second)
 	return max(dead.Sub(x.clock().Add(lo)), 0), true
 }
 
@@ -94,7 +115,7 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.cacheDir)
 		}
-		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), signedBy: x.clock()}
+		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), nonceAtMost: x.nonceAtMost()}
 	}
 	return liveFromGemini(got), nil
 }
