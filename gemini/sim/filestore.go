@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/gofrs/flock"
@@ -213,7 +214,14 @@ func (s *Server) apply(r *record) error {
 func (s *Server) lockState() *Error {
 	s.mu.Lock()
 	if s.store != nil {
-		if err := s.store.lock.Lock(); err != nil {
+		err := s.store.lock.Lock()
+		if errors.Is(err, os.ErrNotExist) {
+			// The directory was removed (to start afresh): make it again.
+			if err = os.MkdirAll(filepath.Dir(s.store.path), 0o700); err == nil {
+				err = s.store.lock.Lock()
+			}
+		}
+		if err != nil {
 			s.chg.reset(s.st)
 			return errorf(http.StatusInternalServerError, ReasonSystem, "simulator could not lock %s: %v", s.store.lock.Path(), err)
 		}

@@ -384,3 +384,20 @@ func TestCompactionInterrupted(t *testing.T) {
 			len(got.Orders), got.Orders[0].Executed, len(got.Trades))
 	}
 }
+
+// Removing .orderform/ while a server runs starts the book afresh, as it
+// did when the whole file was rewritten on every change.
+func TestStateDirRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".orderform")
+	path := filepath.Join(dir, "local.json")
+	s, c := start(t, Options{StatePath: path})
+	c.order(t, map[string]any{"client_order_id": "old"})
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	c.order(t, map[string]any{"client_order_id": "new"})
+	got := sameBook(t, path, s)
+	if len(got.Orders) != 1 || got.Orders[0].ClientOrderID != "new" {
+		t.Errorf("orders after removing %s: %v", dir, got.Orders)
+	}
+}
