@@ -270,12 +270,15 @@ func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
 }
 
 // exchangeTimeAtLeast returns a time on the exchange's clock no later than
-// the moment the local clock read local: local plus the lowest offset the
-// exchange's answers allow. Zero when no answer has told the offset yet.
+// the moment the local clock read local: now plus the lowest offset the
+// exchange's answers allow, less the time elapsed since (measured on the
+// monotonic clock, so that a step of the wall clock meanwhile, say during
+// the prompt, does not move it). Zero when no answer has told the offset.
 func exchangeTimeAtLeast(c *gemini.Client, local time.Time) time.Time {
 	lo, _, known := c.ClockBounds()
 	if !known || local.IsZero() {
 		return time.Time{}
 	}
-	return local.Add(lo)
+	now := time.Now()
+	return now.Add(lo - now.Sub(local))
 }

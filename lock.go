@@ -139,7 +139,7 @@ func acquireLock(ctx context.Context, e *cliEnv, target plan.Target, operation, 
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
+		return nil, fmt.Errorf("could not take the lock of %s: %w (set ORDERFORM_CACHE_DIR to a writable directory, or pass -lock=false if no other run can be working on this namespace)", describeLockSubject(target), err)
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	var ok bool
@@ -153,8 +153,11 @@ func acquireLock(ctx context.Context, e *cliEnv, target plan.Target, operation, 
 			err = nil
 		}
 	}
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("interrupted while waiting for the lock of %s; nothing was changed", describeLockSubject(target))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, fmt.Errorf("could not take the lock %s: %w (pass -lock=false if no other run can be working on this namespace)", path, err)
 	}
 	if !ok {
 		held := &errLockHeld{path: path, waited: timeout, subject: describeLockSubject(target)}
