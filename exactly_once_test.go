@@ -49,22 +49,38 @@ func (e *e2e) fills() int {
 // order fills at once. The lookup finds it filled; apply adopts it, judging
 // "did it land in this run" on exchange timestamps alone, and never places
 // it a second time. With on_fill = "replace" the refill's lookup also sees
-// the earlier fill (the plan's Prior), which is history.
+// the earlier fill (the plan's Prior), which is history; a replace's
+// lookup sees the order it cancelled, which the plan saw. A saved plan
+// applied later behaves the same.
 func TestApplyLostFillUnderClockSkew(t *testing.T) {
 	t.Parallel()
-	for _, onFill := range []string{"done", "replace"} {
+	for _, onFill := range []string{"done", "replace", "reprice", "saved"} {
 		for _, skew := range []time.Duration{-15 * time.Minute, -2 * time.Minute, 2 * time.Minute, 15 * time.Minute} {
 			t.Run(fmt.Sprintf("%s/exchange%+v", onFill, skew), func(t *testing.T) {
 				t.Parallel()
 				e := newE2E(t, e2eOptions{sim: sim.Options{Now: func() time.Time { return time.Now().Add(skew) }}})
-				e.configureFilling(onFill)
 				want := 1
-				if onFill == "replace" {
+				switch onFill {
+				case "replace":
+					e.configureFilling(onFill)
 					e.applyJSON(exitOK) // the first fill: history for the refill
 					want = 2
+				case "reprice": // a resting bid, then moved above the market
+					e.configure([]bid{{name: "taker", price: "1000"}})
+					e.applyJSON(exitOK)
+					e.configure([]bid{{name: "taker", price: "3300"}})
+				default:
+					e.configureFilling("done")
 				}
 				e.sim.SetFault(sim.Fault{Path: "/v1/order/new", Kind: sim.FaultLoseResponse, Count: 1})
-				_, ev := e.applyJSON(exitOK)
+				var ev applyEvents
+				if onFill == "saved" {
+					file := filepath.Join(t.TempDir(), "p.plan")
+					e.mustRun(exitChanges, "plan", "-detailed-exitcode", "-out="+file, e.dir)
+					ev = parseEvents(t, e.mustRun(exitOK, "apply", "-json", file))
+				} else {
+					_, ev = e.applyJSON(exitOK)
+				}
 				if n := ev.count("complete", "adopted"); n != 1 {
 					t.Errorf("%d adopted, want 1: %+v", n, ev.events)
 				}
