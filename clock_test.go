@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,16 @@ order "bid" {
 		{"same", 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			checkWarning := func(t *testing.T, what string, r relResult) {
+				t.Helper()
+				has := strings.Contains(r.stderr, "Warning: This machine's clock is")
+				switch {
+				case tt.want == "" && has:
+					t.Errorf("%s warned of a skew that is not there:\n%s", what, r)
+				case tt.want != "" && !strings.Contains(r.stderr, tt.want):
+					t.Errorf("%s: no warning %q:\n%s", what, tt.want, r)
+				}
+			}
 			h := newRelHarness(t, relOptions{sim: sim.Options{Now: func() time.Time { return time.Now().Add(tt.offset) }}})
 			config(h)
 			for _, args := range [][]string{{"plan", h.dir}, {"apply", "-auto-approve", h.dir}} {
@@ -40,14 +51,18 @@ order "bid" {
 				if r.code != 0 {
 					t.Fatalf("%s: %s", args[0], r)
 				}
-				has := strings.Contains(r.stderr, "Warning: This machine's clock is")
-				switch {
-				case tt.want == "" && has:
-					t.Errorf("%s warned of a skew that is not there:\n%s", args[0], r)
-				case tt.want != "" && !strings.Contains(r.stderr, tt.want):
-					t.Errorf("%s: no warning %q:\n%s", args[0], tt.want, r)
-				}
+				checkWarning(t, args[0], r)
 			}
+			// A saved plan applied later warns too.
+			planFile := filepath.Join(t.TempDir(), "p.plan")
+			if r := h.run(ctx, "plan", "-out", planFile, h.dir); r.code != 0 {
+				t.Fatalf("plan -out: %s", r)
+			}
+			r := h.run(ctx, "apply", planFile)
+			if r.code != 0 {
+				t.Fatalf("apply PLANFILE: %s", r)
+			}
+			checkWarning(t, "apply PLANFILE", r)
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"orderform/apply"
 	"orderform/gemini"
 	"orderform/plan"
@@ -173,6 +175,9 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		return exitError
 	}
 	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
+	if w := clockWarning(conn.client); w != nil {
+		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
+	}
 	if !s.Plan.HasChanges() {
 		return exitOK
 	}

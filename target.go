@@ -294,9 +294,9 @@ func keyID(key string) string {
 
 // clockWarning is a warning when this machine's clock is certainly more
 // than gemini.SkewWarning off the exchange's, as learned from its answers.
-// orderform compares exchange timestamps on the exchange's clock, so the
-// plan stays right; but time-based nonces fail at 30 s, and such a skew
-// usually means NTP is not running.
+// orderform compares exchange timestamps, and makes time-based nonces, on
+// the exchange's clock, so the plan stays right; but such a skew usually
+// means NTP is not running, and other programs on this machine suffer.
 func clockWarning(c *gemini.Client) *hcl.Diagnostic {
 	if c == nil {
 		return nil
@@ -313,8 +313,8 @@ func clockWarning(c *gemini.Client) *hcl.Diagnostic {
 		Severity: hcl.DiagWarning,
 		Summary:  fmt.Sprintf("This machine's clock is %s %s the exchange's", d.Abs().Round(time.Second), way),
 		Detail: "orderform judges order times on the exchange's clock, so this plan is not affected; " +
-			"but time-based nonces fail beyond 30 s and such a skew usually means NTP is not running. " +
-			"Enable it (timedatectl set-ntp true) and see orderform doctor.",
+			"but such a skew usually means NTP is not running, and time-based nonces are refused " +
+			"until a run has learned the exchange's clock. Enable NTP (timedatectl set-ntp true) and see orderform doctor.",
 	}
 }
 

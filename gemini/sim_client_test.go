@@ -161,3 +161,30 @@ func TestErrorReasonsFromSimulator(t *testing.T) {
 		})
 	}
 }
+
+// A time-based nonce is judged on the exchange's clock. With this machine's
+// clock two minutes off, the first request is refused for its nonce (it
+// did nothing); its answer teaches the client the exchange's clock, and the
+// request signed again is accepted, as is every one after it.
+func TestTimeNonceOnTheExchangesClock(t *testing.T) {
+	for _, off := range []time.Duration{2 * time.Minute, -2 * time.Minute} {
+		s, c, _ := simClient(t, sim.Options{Keys: []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, TimeNonce: true}}},
+			func(c *gemini.Config) { c.NonceMode = gemini.NonceTime })
+		s.SetClockOffset(off)
+		ctx := context.Background()
+		if _, err := c.Balances(ctx); err != nil {
+			t.Fatalf("offset %s: %v", off, err)
+		}
+		if n := s.Requests()["/v1/balances"]; n != 2 {
+			t.Errorf("offset %s: the first call took %d requests, want 2", off, n)
+		}
+		for range 3 {
+			if _, err := c.Roles(ctx); err != nil {
+				t.Fatalf("offset %s: %v", off, err)
+			}
+		}
+		if n := s.Requests()["/v1/roles"]; n != 3 {
+			t.Errorf("offset %s: 3 calls took %d requests once the clock was known", off, n)
+		}
+	}
+}
