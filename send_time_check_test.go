@@ -360,3 +360,19 @@ func TestApplyPlanFileConfigChanged(t *testing.T) {
 	}
 	e.checkBook([]bid{{price: "1000"}})
 }
+
+// TestMakerOrCancelWarningWithoutDataSources: plan reads the ticker of a
+// symbol that gets a maker-or-cancel placement, so the "would take" warning
+// does not depend on a data "ticker" block being declared.
+func TestMakerOrCancelWarningWithoutDataSources(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{})
+	e.configure([]bid{{name: "mc", price: "3201", options: []string{"maker-or-cancel"}}, {name: "plain", price: "3000"}})
+	r := e.mustRun(exitOK, "plan", e.dir)
+	if !strings.Contains(r.stderr, "Maker-or-cancel order would take") || !strings.Contains(r.stderr, "ask 3200.5") {
+		t.Errorf("no plan-time warning for a maker-or-cancel buy above the ask\n%s", r)
+	}
+	if n := e.requests("/v1/pubticker/ethusd"); n != 1 {
+		t.Errorf("%d ticker reads, want 1", n)
+	}
+}
