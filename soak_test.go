@@ -64,6 +64,9 @@ type soakOrder struct {
 	name, symbol, side string
 	amount, price      decimal.Decimal
 	onFill             string
+	// resized: its amount or on_fill changed since it was added, which
+	// starts its accounting afresh (checkNoOverfill leaves it alone).
+	resized bool
 }
 
 // soakMove is a moved block, dropped after ttl rounds.
@@ -202,6 +205,7 @@ func (s *soak) round(r int) {
 	s.faultyApply(r)
 	s.check("after the faulty apply", untouched)
 	s.checkNoRebuy("after the faulty apply", existed)
+	s.checkNoOverfill("after the faulty apply")
 	if len(s.stats.violations) > 0 {
 		return
 	}
@@ -219,6 +223,7 @@ func (s *soak) round(r int) {
 	}
 	s.check("after the clean apply", untouched)
 	s.checkNoRebuy("after the clean apply", existed)
+	s.checkNoOverfill("after the clean apply")
 	if s.rng.IntN(3) == 0 {
 		s.shrinkKeep()
 	}
@@ -291,6 +296,32 @@ func (s *soak) checkNoRebuy(when string, existed map[string]bool) {
 				continue
 			}
 			s.violate("%s: %s (on_fill = \"done\") was placed again as order %s after order %s filled in full", when, cid, o.ID, prev.ID)
+		}
+	}
+}
+
+// checkNoOverfill: an address with on_fill = "done" never trades more than
+// it declares, whatever partial fills, reprices, duplicates and faults
+// came between (issue 12, cases 3 and 14): the orders under its client
+// order id together fill at most its amount. Orders whose amount or
+// on_fill was edited are left out (the declared amount changed), and a
+// renamed order is held to its new id's orders only.
+func (s *soak) checkNoOverfill(when string) {
+	want := map[string]*soakOrder{}
+	for _, o := range s.orders {
+		if o.onFill == "done" && !o.resized {
+			want[spec.ClientOrderID(soakNS, "order."+o.name)] = o
+		}
+	}
+	filled := map[string]decimal.Decimal{}
+	for _, o := range s.h.srv.Orders() {
+		if _, ok := want[o.ClientOrderID]; ok {
+			filled[o.ClientOrderID] = filled[o.ClientOrderID].Add(o.Executed)
+		}
+	}
+	for cid, f := range filled {
+		if o := want[cid]; f.GreaterThan(o.amount) {
+			s.violate("%s: order.%s (%s, on_fill = \"done\") declares %s but its orders filled %s", when, o.name, cid, o.amount, f)
 		}
 	}
 }
@@ -378,6 +409,7 @@ func (s *soak) edit() {
 		case k < 7:
 			o := s.orders[s.rng.IntN(len(s.orders))]
 			o.amount = s.amount(s.market(o.symbol))
+			o.resized = true
 			s.stats.edits["resize"]++
 		case k < 9:
 			o := s.orders[s.rng.IntN(len(s.orders))]
@@ -397,6 +429,7 @@ func (s *soak) edit() {
 			} else {
 				o.onFill = "done"
 			}
+			o.resized = true
 			s.stats.edits["on-fill"]++
 		}
 	}
