@@ -30,12 +30,11 @@ const maxIndex = 100000
 // enumerated, and stay unknown.
 func Recover(blocks []Block, clientOrderID func(string) string, ids map[string]bool) map[string]string {
 	found := map[string]string{}
-	f := clientOrderID
-	if f == nil || len(ids) == 0 {
+	if clientOrderID == nil || len(ids) == 0 {
 		return found
 	}
 	try := func(addr string) {
-		if id := f(addr); ids[id] {
+		if id := clientOrderID(addr); ids[id] {
 			found[id] = addr
 			delete(ids, id)
 		}
