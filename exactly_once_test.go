@@ -273,17 +273,17 @@ func TestApplyLock(t *testing.T) {
 	}
 
 	// -lock-timeout waits for the holder to finish.
-	go func() {
+	go func(l *runLock) {
 		time.Sleep(200 * time.Millisecond)
 		l.release()
-	}()
+	}(l)
 	e.mustRun(exitOK, "apply", "-auto-approve", "-lock-timeout=20s", e.dir)
 	e.checkBook(want)
 
 	// Released: the next run takes it at once, and -lock=false ignores a holder.
 	e.mustRun(exitOK, "destroy", "-auto-approve", e.dir)
-	l = e.holdLock("apply")
-	defer l.release()
+	l2 := e.holdLock("apply")
+	defer l2.release()
 	e.mustRun(exitOK, "apply", "-auto-approve", "-lock=false", e.dir)
 	e.checkBook(want)
 }
