@@ -47,8 +47,8 @@ const timeWindow = 30
 // private request in flight at a time, nonces from one counter. Across
 // processes (two orderform commands run back to back or at once, or the
 // local exchange served on a fresh port by each command) Config.NonceFile
-// carries the sequence: a private request takes an exclusive lock on the
-// file (gofrs/flock), reads the last nonce, writes the next, max(last+1,
+// carries the sequence: a private request takes an exclusive lock
+// (gofrs/flock, on NonceFile + ".lock"), reads the last nonce, writes the next, max(last+1,
 // now), and keeps the lock until the answer is in, as the in-process slot
 // does. So no run starts below the previous one, and two runs at once take
 // turns instead of overtaking each other on the way to Gemini (which would
@@ -161,8 +161,9 @@ func (n *nonceSource) next(ctx context.Context) (int64, error) {
 	return 0, errors.New("time-based nonce: the clock does not advance")
 }
 
-// nonceStore is a key's last nonce in a file, shared by processes. The
-// file is written in place, never replaced: the lock is on the file itself.
+// nonceStore is a key's last nonce in a file, shared by processes, with
+// its lock on a file beside it (path + ".lock"): on Windows a locked file
+// cannot be read or written through another handle.
 type nonceStore struct {
 	path string
 	fl   *flock.Flock // created on first use
@@ -172,13 +173,13 @@ func (s *nonceStore) fail(err error) error {
 	return fmt.Errorf("keep the API key's last nonce in %s: %w", s.path, err)
 }
 
-// lock takes the file's exclusive lock, waiting for another process's turn.
+// lock takes the exclusive lock, waiting for another process's turn.
 func (s *nonceStore) lock(ctx context.Context) error {
 	if s == nil {
 		return nil
 	}
 	if s.fl == nil {
-		s.fl = flock.New(s.path, flock.SetPermissions(0o600))
+		s.fl = flock.New(s.path+".lock", flock.SetPermissions(0o600))
 	}
 	_, err := s.fl.TryLockContext(ctx, time.Millisecond)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -209,6 +210,9 @@ func (s *nonceStore) read(mode NonceMode) (int64, error) {
 		return 0, nil
 	}
 	b, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, s.fail(err)
 	}
@@ -220,7 +224,7 @@ func (s *nonceStore) write(mode NonceMode, v int64) error {
 	if s == nil {
 		return nil
 	}
-	f, err := os.OpenFile(s.path, os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return s.fail(err)
 	}

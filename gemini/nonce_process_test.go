@@ -40,9 +40,9 @@ func otherName(t testing.TB, base string) string {
 }
 
 // Case 12 of issue 12: two clients of one key with separate in-process
-// state, as two processes have (the second file name is a symbolic link to
-// the first, so each has its own state but they share the file and its
-// lock), interleave their requests against the simulator without a nonce
+// state, as two processes have (the second reaches the file through a
+// symbolic link to its directory, so each has its own state but they share
+// the file and its lock), interleave their requests against the simulator without a nonce
 // error. Without the shared file each starts its own sequence from the clock.
 func TestNonceFileSharedBySeparateStates(t *testing.T) {
 	s, err := sim.New(sim.Options{})
@@ -55,14 +55,14 @@ func TestNonceFileSharedBySeparateStates(t *testing.T) {
 	}
 	defer stop()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "nonce-key")
-	link := filepath.Join(dir, "nonce-link")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
+	file := filepath.Join(dir, "keys", "nonce-key")
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(file, link); err != nil {
+	if err := os.Symlink(filepath.Join(dir, "keys"), filepath.Join(dir, "alias")); err != nil {
 		t.Fatal(err)
 	}
+	link := filepath.Join(dir, "alias", "nonce-key")
 	ctx := context.Background()
 
 	// A burst runs ahead of a clock that does not move; the next "process"
