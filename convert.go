@@ -26,6 +26,7 @@ func liveFromGemini(o gemini.Order) plan.LiveOrder {
 		IsCancelled:     o.IsCancelled,
 		Reason:          o.Reason,
 		TimestampMS:     o.TimestampMS,
+		AvgPrice:        o.AvgExecutionPrice,
 	}
 }
 

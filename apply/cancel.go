@@ -56,7 +56,7 @@ func (r *runner) cancelStep(j *job) {
 			return
 		}
 		res.Status, res.OrderID = StatusCancelled, before.OrderID
-		res.Note = fmt.Sprintf("order %s filled before it could be cancelled", before.OrderID)
+		res.Note = fmt.Sprintf("order %s filled before it could be cancelled%s", before.OrderID, tradedAt(st, j.a.Hidden()))
 		o.end(StatusCancelled, before.OrderID, res.Note, nil)
 		return
 	case cancelLive:

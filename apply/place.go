@@ -45,7 +45,7 @@ func (r *runner) placeStep(j *job) {
 			return err
 		})
 		if err == nil {
-			r.placed(res, lo, false)
+			r.placed(res, lo, false, j.a.Hidden())
 			return
 		}
 		// The result names the order; the error names the call and the cause.
@@ -99,7 +99,7 @@ func (r *runner) resolve(o *op, j *job, err error) bool {
 			return unknown(fmt.Sprintf("could not tell whether it landed: %v", lerr))
 		}
 		if lo := r.landed(orders, j); lo != nil {
-			r.placed(res, *lo, true)
+			r.placed(res, *lo, true, j.a.Hidden())
 			return true
 		}
 		wait, ok := r.ex.Landable(err)
@@ -126,8 +126,8 @@ func (r *runner) resolve(o *op, j *job, err error) bool {
 const maxLandableRounds = 4
 
 // placed records the exchange's answer for a placement (or the order found
-// after an ambiguous failure).
-func (r *runner) placed(res *Result, lo plan.LiveOrder, adopted bool) {
+// after an ambiguous failure); hidden are the order's sensitive attributes.
+func (r *runner) placed(res *Result, lo plan.LiveOrder, adopted bool, hidden []string) {
 	res.Order, res.OrderID, res.Err = &lo, lo.OrderID, nil
 	if lo.IsCancelled {
 		reason := lo.Reason
@@ -150,7 +150,7 @@ func (r *runner) placed(res *Result, lo plan.LiveOrder, adopted bool) {
 		res.Status = StatusPlaced
 	}
 	if !lo.IsLive {
-		res.Note = join(res.Note, fmt.Sprintf("order %s filled at once", lo.OrderID))
+		res.Note = join(res.Note, fmt.Sprintf("order %s filled at once%s", lo.OrderID, tradedAt(&lo, hidden)))
 	}
 }
 

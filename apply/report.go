@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ func (r *Report) Changes() int {
 }
 
 func (r *Report) add(res Result) {
+	if half, ok := cancelHalf(res); ok {
+		r.Cancelled = append(r.Cancelled, half)
+	}
 	switch res.Status {
 	case StatusPlaced:
 		r.Placed = append(r.Placed, res)
@@ -148,6 +152,36 @@ func (r *Report) add(res Result) {
 	case StatusDuplicateLeft:
 		r.DuplicatesLeft = append(r.DuplicatesLeft, res)
 	}
+}
+
+// cancelHalf is the cancel that a replace did carry out when its
+// placement then failed, was skipped or is unknown: the old order is gone,
+// and the report counts it among the cancelled, so that the summary never
+// says "0 cancelled" after a cancel.
+func cancelHalf(res Result) (Result, bool) {
+	if res.Kind != plan.Replace || res.CancelledOrderID == "" {
+		return Result{}, false
+	}
+	switch res.Status {
+	case StatusFailed, StatusSkipped, StatusUnknown:
+	default:
+		return Result{}, false
+	}
+	return Result{
+		Address: res.Address, ClientOrderID: res.ClientOrderID, Kind: plan.Replace, Status: StatusCancelled,
+		OrderID: res.CancelledOrderID, CancelledOrderID: res.CancelledOrderID,
+		Note: fmt.Sprintf("the old order %s was cancelled, but its replacement was %s (see below)", res.CancelledOrderID, notPlacedAs(res.Status)),
+	}, true
+}
+
+func notPlacedAs(s Status) string {
+	switch s {
+	case StatusUnknown:
+		return "perhaps not placed"
+	case StatusSkipped:
+		return "not placed (skipped)"
+	}
+	return "not placed"
 }
 
 // Summary is the one-line count: "2 placed, 1 replaced, 3 cancelled".
@@ -272,4 +306,17 @@ func (res Result) label() string {
 		return res.ClientOrderID
 	}
 	return "order " + res.OrderID
+}
+
+// tradedAt is " at 3200.5 (limit 3300)" for an order that filled: the
+// exchange's average execution price, with the limit when they differ.
+// Empty when the exchange did not say, or the price is sensitive.
+func tradedAt(lo *plan.LiveOrder, hidden []string) string {
+	if lo == nil || !lo.AvgPrice.IsPositive() || slices.Contains(hidden, "price") {
+		return ""
+	}
+	if lo.AvgPrice.Equal(lo.Price) {
+		return " at " + lo.AvgPrice.String()
+	}
+	return fmt.Sprintf(" at %s (limit %s)", lo.AvgPrice, lo.Price)
 }

@@ -366,11 +366,26 @@ func orderNote(h *LiveOrder, d *Order, what string) string {
 			s += " (" + h.Reason + ")"
 		}
 		if h.ExecutedAmount.IsPositive() {
-			s += " after " + fillOf(h, d) + " filled"
+			s += " after " + fillOf(h, d) + " filled " + tradedAt(h, d)
 		}
 		return s
 	}
-	return fmt.Sprintf("%s %s filled (%s at %s)", what, h.OrderID, fillOf(h, d), showValue(d, "price", h.Price))
+	return fmt.Sprintf("%s %s filled (%s %s)", what, h.OrderID, fillOf(h, d), tradedAt(h, d))
+}
+
+// tradedAt is the price a closed order of d traded at, from the exchange's
+// average execution price ("at 3199.5, limit 3200"); when the exchange did
+// not say, what the limit guarantees ("at 3200 or better"), never the limit
+// as if it were the fill's price.
+func tradedAt(h *LiveOrder, d *Order) string {
+	if !h.AvgPrice.IsPositive() {
+		return "at " + showValue(d, "price", h.Price) + " or better"
+	}
+	s := "at " + showValue(d, "price", h.AvgPrice)
+	if !h.AvgPrice.Equal(h.Price) && !isSensitive(d, "price") {
+		s += ", limit " + h.Price.String()
+	}
+	return s
 }
 
 // fillOf is "executed of original" for a live order of d.

@@ -72,7 +72,7 @@ func TestComputeReconcile(t *testing.T) {
 				return in
 			}(),
 			want: []act{{Kind: Create, Address: "order.a", ClientID: coid("order.a"), Why: WhyCancelledOutside,
-				Reasons: []string{"the last order 91 was cancelled (Requested) after 0.25 of 1 filled"},
+				Reasons: []string{"the last order 91 was cancelled (Requested) after 0.25 of 1 filled at 64000 or better"},
 				Notes:   []string{`0.25 of 1 has filled in this cycle (order 91); the order is placed for the remaining 0.75, so this address never trades more than 1 (lifecycle replace_amount = "remaining")`}}},
 		},
 		{
@@ -83,7 +83,7 @@ func TestComputeReconcile(t *testing.T) {
 				return in
 			}(),
 			want: []act{{Kind: Filled, Address: "order.a", ClientID: coid("order.a"), OrderID: "90",
-				Notes: []string{`the last order 90 filled (1 of 1 at 64000); on_fill = "done", so it is not placed again (use -replace to place it again)`}}},
+				Notes: []string{`the last order 90 filled (1 of 1 at 64000 or better); on_fill = "done", so it is not placed again (use -replace to place it again)`}}},
 		},
 		{
 			name: `none, last one filled, on_fill = "replace": create again`,
@@ -93,7 +93,7 @@ func TestComputeReconcile(t *testing.T) {
 				return in
 			}(),
 			want: []act{{Kind: Create, Address: "order.a", ClientID: coid("order.a"), Why: WhyRefill,
-				Reasons: []string{`the last order 90 filled (1 of 1 at 64000); on_fill = "replace"`}}},
+				Reasons: []string{`the last order 90 filled (1 of 1 at 64000 or better); on_fill = "replace"`}}},
 		},
 		{
 			name: "one, same: no-op",
@@ -262,7 +262,7 @@ func TestComputeReconcile(t *testing.T) {
 				return in
 			}(),
 			want: []act{{Kind: Create, Address: "order.a", ClientID: coid("order.a"), Why: WhyRequested,
-				Reasons: []string{"replacement requested with -replace"}, Notes: []string{"the last order 90 filled (1 of 1 at 64000)"}}},
+				Reasons: []string{"replacement requested with -replace"}, Notes: []string{"the last order 90 filled (1 of 1 at 64000 or better)"}}},
 		},
 		{
 			name: "destroy: every managed order, nothing else",

@@ -57,6 +57,10 @@ type LiveOrder struct {
 	IsCancelled     bool
 	Reason          string // cancel reason, when cancelled
 	TimestampMS     int64
+	// AvgPrice is the average price of the fills (Gemini's
+	// avg_execution_price): what the order traded at, which may be better
+	// than its limit Price. Zero when nothing filled or it is not known.
+	AvgPrice decimal.Decimal
 }
 
 // Kind is what an action does.

@@ -58,8 +58,8 @@ func showcase() Input {
 		LiveOrder{OrderID: "8003", ClientOrderID: "of:other:fedcba9876543210", Symbol: "btcusd", Side: "buy", Price: dec("1"), OriginalAmount: dec("1")},
 	)
 	in.History = byID(map[string]LiveOrder{
-		done.ClientOrderID:  with(live(done, "6001", "0.2"), func(l *LiveOrder) { l.IsLive = false }),
-		again.ClientOrderID: with(live(again, "6002", "0.2"), func(l *LiveOrder) { l.IsLive = false }),
+		done.ClientOrderID:  with(live(done, "6001", "0.2"), func(l *LiveOrder) { l.IsLive, l.AvgPrice = false, l.Price }),
+		again.ClientOrderID: with(live(again, "6002", "0.2"), func(l *LiveOrder) { l.IsLive, l.AvgPrice = false, dec("80990.5") }), // filled better than its limit
 	})
 	in.Moved = []Moved{{From: "order.old_name", To: "order.renamed", FromClientOrderID: coid("order.old_name"), ToClientOrderID: renamed.ClientOrderID}}
 	in.Tickers = map[string]Ticker{"btcusd": {Bid: dec("63990"), Ask: dec("64010"), Last: dec("64000")}}

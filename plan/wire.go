@@ -88,6 +88,7 @@ type wireLive struct {
 	IsCancelled     bool            `json:"is_cancelled"`
 	Reason          string          `json:"reason,omitempty"`
 	TimestampMS     int64           `json:"timestampms"`
+	AvgPrice        *string         `json:"avg_execution_price,omitempty"`
 }
 
 type wireBudget struct {
@@ -132,15 +133,28 @@ func toWireLive(l *LiveOrder) *wireLive {
 		return nil
 	}
 	return &wireLive{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
-		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, nonNil(l.Options), l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
+		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, nonNil(l.Options), l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS, avgToWire(l.AvgPrice)}
+}
+
+// avgToWire leaves an unknown average price out of the file.
+func avgToWire(d decimal.Decimal) *string {
+	if d.IsZero() {
+		return nil
+	}
+	s := d.String()
+	return &s
 }
 
 func fromWireLive(l *wireLive) *LiveOrder {
 	if l == nil {
 		return nil
 	}
-	return &LiveOrder{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
-		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, l.Options, l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS}
+	lo := &LiveOrder{l.OrderID, l.ClientOrderID, l.Symbol, l.Side, l.Type, l.Price, l.StopPrice,
+		l.OriginalAmount, l.ExecutedAmount, l.RemainingAmount, l.Options, l.IsLive, l.IsCancelled, l.Reason, l.TimestampMS, decimal.Decimal{}}
+	if l.AvgPrice != nil {
+		lo.AvgPrice, _ = decimal.NewFromString(*l.AvgPrice)
+	}
+	return lo
 }
 
 func toWirePlan(p *Plan) wirePlan {
