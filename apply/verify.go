@@ -54,7 +54,7 @@ func (r *runner) verify(rep *Report, jobs []*job) []Result {
 			dupIDs = append(dupIDs, id)
 		}
 	}
-	slices.Sort(dupIDs)
+	sortByAddress(dupIDs, jobs)
 	r.settleUncertain(jobs, byID)
 	placedAt := map[string]*job{} // client order id -> the job that sent a placement for it
 	for _, j := range jobs {
@@ -67,7 +67,7 @@ func (r *runner) verify(rep *Report, jobs []*job) []Result {
 	for id := range placedAt {
 		ids = append(ids, id)
 	}
-	slices.Sort(ids)
+	sortByAddress(ids, jobs)
 	for _, id := range ids {
 		if c := r.concurrent(placedAt[id], byID[id]); c != nil {
 			out = append(out, *c)
@@ -244,6 +244,22 @@ func (r *runner) owner(jobs []*job) func(string) bool {
 	}
 	delete(ids, "")
 	return func(id string) bool { return ids[id] }
+}
+
+// sortByAddress sorts client order ids by their addresses in the plan
+// (plan.CompareAddresses), then by themselves, so that what verification
+// finds is reported in plan order.
+func sortByAddress(ids []string, jobs []*job) {
+	addr := make(map[string]string, len(ids))
+	for _, id := range ids {
+		addr[id] = addressOf(jobs, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := plan.CompareAddresses(addr[a], addr[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 }
 
 func addressOf(jobs []*job, clientOrderID string) string {

@@ -83,7 +83,7 @@ func (c *computer) cancelLeftovers() {
 	}
 }
 
-// sortActions orders actions by address, then client id, then order id. It
+// sortActions orders actions by address (CompareAddresses), then client id, then order id. It
 // sorts indices and permutes once, as actions are large to swap.
 func sortActions(as []Action) {
 	idx := make([]int, len(as))
@@ -92,7 +92,7 @@ func sortActions(as []Action) {
 	}
 	slices.SortFunc(idx, func(i, j int) int {
 		a, b := &as[i], &as[j]
-		if c := strings.Compare(a.Address, b.Address); c != 0 {
+		if c := CompareAddresses(a.Address, b.Address); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.ClientOrderID, b.ClientOrderID); c != 0 {
