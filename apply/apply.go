@@ -216,7 +216,10 @@ func Apply(ctx context.Context, ex Exchange, p *plan.Plan, opts Options) *Report
 	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(opts.SettleTimeout, cancelSettle) })
 	defer stopAfter()
 
-	r := &runner{ctx: ctx, settle: settle, ex: ex, opts: opts, hooks: emitter{hooks: opts.Hooks}}
+	r := &runner{ctx: ctx, settle: settle, ex: ex, opts: opts, hooks: emitter{hooks: opts.Hooks}, again: "`orderform apply`"}
+	if p.Destroy {
+		r.again = "`orderform destroy`"
+	}
 	r.see(actions)
 	jobs, cancels, places := r.sort(actions)
 	if opts.Market != nil && len(places) > 0 {
@@ -243,6 +246,9 @@ func Apply(ctx context.Context, ex Exchange, p *plan.Plan, opts Options) *Report
 	r.each(ready, StepPlace, r.placeStep)
 
 	rep := &Report{}
+	if p.Destroy {
+		rep.Verb = "Destroy"
+	}
 	dups := r.verify(rep, jobs)
 	for _, j := range jobs {
 		rep.add(j.res)

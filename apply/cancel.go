@@ -62,7 +62,7 @@ func (r *runner) cancelStep(j *job) {
 	case cancelLive:
 		res.Status = StatusFailed
 		res.Reason = fmt.Sprintf("%v%s", err, notPlaced)
-		res.Next = fmt.Sprintf("order %s is still live; run `orderform apply` again, or cancel it on the exchange", before.OrderID)
+		res.Next = fmt.Sprintf("order %s is still live; run %s again, or cancel it on the exchange", before.OrderID, r.again)
 	case cancelUnknown:
 		res.Status = StatusUnknown
 		res.Reason = fmt.Sprintf("could not tell whether order %s was cancelled: %v%s", before.OrderID, err, notPlaced)
@@ -71,7 +71,7 @@ func (r *runner) cancelStep(j *job) {
 		r.markInterrupted()
 		res.Status = StatusSkipped
 		res.Reason = fmt.Sprintf("interrupted; order %s is still live%s", before.OrderID, notPlaced)
-		res.Next = "run `orderform apply` again to carry it out"
+		res.Next = "run " + r.again + " again to carry it out"
 	}
 	o.end(res.Status, before.OrderID, res.Reason, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,5 +110,50 @@ func TestReportJSON(t *testing.T) {
 	want := `{"ok":true,"summary":"1 placed, 0 replaced, 0 cancelled","placed":[{"address":"order.a","client_order_id":"of:test:a","kind":"create","status":"placed","order_id":"1001"}],"replaced":[],"cancelled":[],"adopted":[],"failed":[],"skipped":[],"unknown":[],"duplicates_cancelled":[],"concurrent":[],"duplicates_left":[],"interrupted":false,"verified":false,"verify_error":"read active orders: timeout"}`
 	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("json (-want +got):\n%s", diff)
+	}
+}
+
+// TestRenderInterruptedGroupsHints: a Ctrl-C that skips 30 placements says
+// the reason and the hint once, lists the addresses compactly, and closes
+// with what an interrupt calls for, not "Fix what failed" (issue 15, case 6).
+func TestRenderInterruptedGroupsHints(t *testing.T) {
+	for _, destroy := range []bool{false, true} {
+		f := newFake()
+		var actions []plan.Action
+		for i := range 30 {
+			addr := fmt.Sprintf("order.grid[%d]", i)
+			if destroy {
+				actions = append(actions, cancel(addr, f.seed(order(addr))))
+			} else {
+				actions = append(actions, create(addr))
+			}
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		stop()
+		p := &plan.Plan{Actions: actions, Target: plan.Target{Namespace: "test"}, Destroy: destroy}
+		rep := apply.Apply(ctx, f, p, testOptions(f))
+		verb, cmd, res := "Apply", "apply", "0 placed, 0 replaced, 0 cancelled, 30 skipped"
+		if destroy {
+			rep.Verb, verb, cmd = "Destroy", "Destroy", "destroy"
+		}
+		var out strings.Builder
+		rep.Render(&out, false)
+		want := verb + ` interrupted! Resources: ` + res + `.
+
+Skipped:
+  30 orders: interrupted before it started
+      order.grid[0], order.grid[1], order.grid[2], order.grid[3], order.grid[4], order.grid[5],
+      order.grid[6], order.grid[7], order.grid[8], order.grid[9], order.grid[10], order.grid[11],
+      order.grid[12], order.grid[13], order.grid[14], order.grid[15], order.grid[16],
+      order.grid[17], order.grid[18], order.grid[19], order.grid[20], order.grid[21],
+      order.grid[22], order.grid[23], order.grid[24], order.grid[25], order.grid[26],
+      order.grid[27], order.grid[28], order.grid[29]
+      run ` + "`orderform " + cmd + "`" + ` again to carry it out
+
+Interrupted: nothing was done twice. Run ` + "`orderform " + cmd + "`" + ` again to carry out what remains; it does only that.
+`
+		if diff := cmp.Diff(want, out.String()); diff != "" {
+			t.Errorf("destroy %v: render (-want +got):\n%s", destroy, diff)
+		}
 	}
 }

@@ -269,22 +269,91 @@ func (r *Report) Render(w io.Writer, useColor bool) {
 		}
 		fmt.Fprintln(w)
 		bold.Fprintf(w, "%s:\n", g.title)
-		for _, res := range g.list {
-			g.c.Fprintf(w, "  %s", res.label())
-			fmt.Fprintf(w, ": %s\n", res.Reason)
-			if res.Next != "" {
-				fmt.Fprintf(w, "      %s\n", res.Next)
-			}
+		for _, h := range byHint(g.list) {
+			h.render(w, g.c)
 		}
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, r.closing())
+}
+
+// closing is the last line of a report that is not OK: what to do next.
+func (r *Report) closing() string {
+	again := "`orderform apply`"
+	if r.Verb == "Destroy" {
+		again = "`orderform destroy`"
+	}
 	switch {
 	case len(r.Concurrent) > 0:
-		fmt.Fprintln(w, "Another run placed orders at the same addresses while this one ran. Stop it, make sure only one apply works on a namespace at a time, then run `orderform plan`: it shows what is live and cancels duplicates when applied.")
+		return "Another run placed orders at the same addresses while this one ran. Stop it, make sure only one apply works on a namespace at a time, then run `orderform plan`: it shows what is live and cancels duplicates when applied."
 	case len(r.Unknown) > 0:
-		fmt.Fprintln(w, "Run `orderform plan` before anything else: it reads the book and shows whether the unknown orders exist. Applying again will not place an order that exists.")
-	default:
-		fmt.Fprintln(w, "Nothing was done twice. Fix what failed and run `orderform apply` again; it carries out only what remains.")
+		return "Run `orderform plan` before anything else: it reads the book and shows whether the unknown orders exist. Applying again will not place an order that exists."
+	case len(r.Failed) > 0:
+		return "Nothing was done twice. Fix what failed and run " + again + " again; it carries out only what remains."
+	case r.Interrupted:
+		return "Interrupted: nothing was done twice. Run " + again + " again to carry out what remains; it does only that."
+	}
+	return "Nothing was done twice. See above why orders were skipped, then run " + again + " again; it carries out only what remains."
+}
+
+// hintGroup is the results of one list that share what to do next.
+type hintGroup struct {
+	next    string
+	results []Result
+}
+
+// byHint groups results by their Next, in the order they first appear, so
+// that a hint shared by many orders (an interrupt skips them all alike) is
+// said once.
+func byHint(list []Result) []hintGroup {
+	var gs []hintGroup
+	at := map[string]int{}
+	for _, res := range list {
+		i, ok := at[res.Next]
+		if !ok {
+			i = len(gs)
+			at[res.Next] = i
+			gs = append(gs, hintGroup{next: res.Next})
+		}
+		gs[i].results = append(gs[i].results, res)
+	}
+	return gs
+}
+
+// wrapWidth is where a list of addresses wraps.
+const wrapWidth = 100
+
+// render writes the group: one line per result, or, when all share their
+// reason too, the count, the reason and the addresses wrapped; then the hint.
+func (h hintGroup) render(w io.Writer, c *color.Color) {
+	same := len(h.results) > 1
+	for _, res := range h.results[1:] {
+		same = same && res.Reason == h.results[0].Reason
+	}
+	if same {
+		c.Fprintf(w, "  %d orders", len(h.results))
+		fmt.Fprintf(w, ": %s\n", h.results[0].Reason)
+		line := "     "
+		for i, res := range h.results {
+			item := " " + res.label()
+			if i < len(h.results)-1 {
+				item += ","
+			}
+			if len(line)+len(item) > wrapWidth && len(line) > 6 {
+				fmt.Fprintln(w, line)
+				line = "     "
+			}
+			line += item
+		}
+		fmt.Fprintln(w, line)
+	} else {
+		for _, res := range h.results {
+			c.Fprintf(w, "  %s", res.label())
+			fmt.Fprintf(w, ": %s\n", res.Reason)
+		}
+	}
+	if h.next != "" {
+		fmt.Fprintf(w, "      %s\n", h.next)
 	}
 }
 

@@ -29,6 +29,10 @@ type runner struct {
 	seen     map[string]bool
 	seenByID map[string][]*plan.LiveOrder
 
+	// again is the command that carries out what a run left undone:
+	// "`orderform apply`", or "`orderform destroy`" for a destroy plan.
+	again string
+
 	mu          sync.Mutex
 	interrupted bool // some work was skipped because ctx was done
 }
@@ -191,7 +195,7 @@ func (r *runner) skipInterrupted(j *job, step string) {
 		j.res.Next = "run `orderform apply` again to place it"
 	default:
 		j.res.Reason = "interrupted before it started"
-		j.res.Next = "run `orderform apply` again to carry it out"
+		j.res.Next = "run " + r.again + " again to carry it out"
 	}
 	r.hooks.errored(Event{Address: j.a.Address, ClientOrderID: j.res.ClientOrderID, Kind: j.a.Kind, Action: step, Outcome: StatusSkipped, Message: j.res.Reason})
 }
