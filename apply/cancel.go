@@ -46,6 +46,9 @@ func (r *runner) cancelStep(j *job) {
 			res.Status, res.OrderID = StatusCancelled, before.OrderID
 		}
 		o.end(StatusCancelled, before.OrderID, res.Note, nil)
+		if res.Status == StatusSkipped { // nothing left to place: the place step never starts
+			r.hooks.errored(Event{Address: j.a.Address, ClientOrderID: j.res.ClientOrderID, Kind: j.a.Kind, Action: StepPlace, Outcome: StatusSkipped, Message: res.Reason})
+		}
 		return
 	case cancelFilled:
 		if replace {

@@ -41,8 +41,9 @@ type Event struct {
 // Complete or Errored, with Outcome set. A replace is two steps, cancel then
 // place. Steps that never start get a single Errored: Outcome StatusSkipped
 // when an interrupt or a live order with the same client order id stopped
-// them, StatusFailed when the plan itself was wrong or the send-time check
-// refused them. A replace whose cancel failed has no place step. When
+// them, or when the old order of a replace filled so much before its cancel
+// that nothing is left to place; StatusFailed when the plan itself was wrong
+// or the send-time check refused them. A replace whose cancel failed has no place step. When
 // verification adopts an order whose outcome was unknown it sends one more
 // Complete (Action StepPlace, Outcome StatusAdopted) for that address.
 //
