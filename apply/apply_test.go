@@ -713,20 +713,26 @@ func TestVerificationDetectsAConcurrentPlacement(t *testing.T) {
 func TestVerificationStaysInsideThePlan(t *testing.T) {
 	t.Run("an address outside the run", func(t *testing.T) {
 		f := newFake()
-		f.seed(order("order.b"))
-		f.seed(order("order.b"))
+		b := order("order.b")
+		b.ClientOrderID = "of:test:00000000000000bb" // as orderform makes them
+		f.seed(b)
+		f.seed(b)
+		junk := order("order.j")
+		junk.ClientOrderID = "of:test:00000000000000jj" // not one of orderform's: not even reported
+		f.seed(junk)
+		f.seed(junk)
 		rep := run(context.Background(), f, []plan.Action{create("order.a")}, testOptions(f))
 		mustOK(t, rep)
-		if n := len(f.live()["of:test:b"]); n != 2 || len(rep.DuplicatesCancelled) != 0 {
+		if n := len(f.live()[b.ClientOrderID]); n != 2 || len(rep.DuplicatesCancelled) != 0 {
 			t.Errorf("order.b has %d live orders, duplicates cancelled %+v: want both left", n, rep.DuplicatesCancelled)
 		}
-		if len(rep.DuplicatesLeft) != 1 || rep.DuplicatesLeft[0].ClientOrderID != "of:test:b" {
+		if len(rep.DuplicatesLeft) != 1 || rep.DuplicatesLeft[0].ClientOrderID != b.ClientOrderID {
 			t.Errorf("duplicates left %+v, want order.b reported", rep.DuplicatesLeft)
 		}
-		var b strings.Builder
-		rep.Render(&b, false)
-		if !strings.Contains(b.String(), "Warning: of:test:b") || !strings.Contains(b.String(), "did not place an order at this address") {
-			t.Errorf("render:\n%s", b.String())
+		var out strings.Builder
+		rep.Render(&out, false)
+		if !strings.Contains(out.String(), "Warning: "+b.ClientOrderID) || !strings.Contains(out.String(), "did not place an order at this address") {
+			t.Errorf("render:\n%s", out.String())
 		}
 	})
 	t.Run("prevent_cancel at an address of the run", func(t *testing.T) {

@@ -228,12 +228,10 @@ func (r *runner) cancelDuplicate(addr string, keep, d plan.LiveOrder) Result {
 	return res
 }
 
-// owner reports whether a client order id belongs to this configuration.
+// owner reports whether a client order id belongs to this configuration:
+// one of the plan's, or, with a namespace, any id orderform makes for it,
+// byte for byte (plan.IsManaged).
 func (r *runner) owner(jobs []*job) func(string) bool {
-	if r.opts.Namespace != "" {
-		prefix := "of:" + r.opts.Namespace + ":"
-		return func(id string) bool { return strings.HasPrefix(id, prefix) }
-	}
 	ids := map[string]bool{}
 	for _, j := range jobs {
 		ids[j.res.ClientOrderID] = true
@@ -245,7 +243,8 @@ func (r *runner) owner(jobs []*job) func(string) bool {
 		}
 	}
 	delete(ids, "")
-	return func(id string) bool { return ids[id] }
+	ns := r.opts.Namespace
+	return func(id string) bool { return ids[id] || ns != "" && plan.IsManaged(ns, id) }
 }
 
 // sortByAddress sorts client order ids by their addresses in the plan
