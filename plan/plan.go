@@ -72,7 +72,7 @@ const (
 	Cancel  Kind = "cancel"  // '-'
 	Replace Kind = "replace" // '-/+': cancel, then place
 	NoOp    Kind = "no-op"
-	Filled  Kind = "filled" // last order filled and on_fill = "done": nothing to do, a note
+	Filled  Kind = "filled" // on_fill = "done" and the address has filled (fills.go): nothing to do, a note
 )
 
 // Action is one step of a plan.
@@ -122,7 +122,7 @@ const (
 	WhyNotInConfig      = "not_in_configuration" // cancel: no desired order has its client id
 	WhyDuplicate        = "duplicate"            // cancel: another live order of the address is kept
 	WhyDestroy          = "destroy"              // cancel: -destroy
-	WhyRefill           = "on_fill_replace"      // create: the last order filled and on_fill = "replace"
+	WhyRefill           = "on_fill_replace"      // create: the address filled its amount and on_fill = "replace"
 	WhyCancelledOutside = "cancelled_outside"    // create: the last order was cancelled, not by this plan
 	WhyFilled           = "filled"               // cancel: on_fill = "done" and the address has filled its declared amount
 )
