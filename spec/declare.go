@@ -16,6 +16,7 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "order", LabelNames: []string{"name"}},
 	{Type: "guard"},
 	{Type: "moved"},
+	{Type: "watch"},
 }}
 
 var exchangeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -99,6 +100,7 @@ type pending struct {
 	exchange *hcl.Block
 	exAttrs  hcl.Attributes
 	guard    hcl.Attributes
+	watch    hcl.Attributes // nil when there is no watch block
 	data     []dataBlock
 	moved    []movedBlock
 }
@@ -124,6 +126,8 @@ func (c *Config) declare(body *hclsyntax.Body) hcl.Diagnostics {
 			diags = append(diags, c.declareOrder(b)...)
 		case "guard":
 			diags = append(diags, c.declareGuard(b)...)
+		case "watch":
+			diags = append(diags, c.declareWatch(b)...)
 		case "moved":
 			content, d := b.Body.Content(movedSchema)
 			diags = append(diags, d...)

@@ -29,7 +29,7 @@ type varInput struct {
 // *.auto.vars.hcl in name order, then opts.Vars in order; a later value
 // wins, as in Terraform) and checks everything that can be checked without
 // the network: block structure, references, variables and their
-// validations, locals, the exchange, guard, data-source and moved blocks,
+// validations, locals, the exchange, guard, watch, data-source and moved blocks,
 // and every order as far as it does not depend on a data source (the
 // result of Orders(nil); its diagnostics are part of Load's).
 //
@@ -109,6 +109,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 		Dir:      dir,
 		Files:    map[string]*hcl.File{},
 		Exchange: Exchange{Environment: "local", Namespace: "default", Nonce: "increasing"},
+		Watch:    DefaultWatch(),
 		sources:  map[string][]byte{},
 		vars:     map[string]*Variable{},
 		localOf:  map[string]*local{},
@@ -147,6 +148,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	diags = append(diags, c.evalExchange(ctx)...)
 	diags = append(diags, c.evalDataSources(ctx)...)
 	diags = append(diags, c.evalGuard(ctx)...)
+	diags = append(diags, c.evalWatch(ctx)...)
 	orders, d := c.evalOrders(locals, c.unknownData(), false)
 	diags = append(diags, d...)
 	c.static = orders

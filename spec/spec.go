@@ -42,6 +42,7 @@ type Config struct {
 	Exchange Exchange
 	Data     []DataSource // declared data sources, in source order
 	Guard    *Guard       // nil when absent
+	Watch    Watch        // the watch block, defaults applied (DefaultWatch when absent)
 	Moved    []Moved      // instance-level moves, whole-block moves expanded
 	// Variables are the declared input variables with their resolved values
 	// (sorted by name). Values of sensitive variables are marked.
