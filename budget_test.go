@@ -28,6 +28,7 @@ const (
 	pathRoles    = "/v1/roles"
 	pathNew      = "/v1/order/new"
 	pathHistory  = "/v1/orders/history"
+	pathFees     = "/v1/notionalvolume"
 	pathDetails  = "/v1/symbols/details/"
 	pathTicker   = "/v1/pubticker/"
 )
@@ -262,7 +263,8 @@ func TestBudgetPlan1000Live(t *testing.T) {
 }
 
 // A first plan of N new orders reads the history once per symbol (nothing
-// was ever placed, so one page each), never once per order.
+// was ever placed, so one page each), never once per order, and, since it
+// places buys, the account's fee rates once.
 func TestBudgetFirstPlan(t *testing.T) {
 	const nsym = 8
 	for _, n := range []int{8, 200} {
@@ -272,7 +274,7 @@ func TestBudgetFirstPlan(t *testing.T) {
 			b.mustRun(t, exitChanges, []string{"plan", "-detailed-exitcode", b.dir}, fast...)
 			got := b.calls()
 			want := calls{
-				private: map[string]int{pathRoles: 1, pathOrders: 1, pathBalances: 1, pathHistory: nsym},
+				private: map[string]int{pathRoles: 1, pathOrders: 1, pathBalances: 1, pathHistory: nsym, pathFees: 1},
 				public:  map[string]int{pathDetails: nsym},
 			}
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(calls{})); diff != "" {

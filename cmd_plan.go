@@ -158,11 +158,14 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		in.History, in.OtherFills = hist, others
 		run.history = hist
 	}
+	in.Fee = cachedFeeRate(conn.cacheDir, now)
 	p, d := plan.Compute(in)
 	// The guards that compare prices with the market need the tickers of
-	// the symbols that get new orders, and only those: a plan with nothing
-	// to place spends no public call on them.
-	if extra := guardTickers(in, p); len(extra) > 0 {
+	// the symbols that get new orders, and the budget the account's fee
+	// rate when it places a buy, and only then: a plan with nothing to
+	// place spends no call on them.
+	extra, needFee := guardTickers(in, p), in.Fee == nil && placesBuy(p)
+	if len(extra) > 0 {
 		var mu sync.Mutex
 		if err := readTickers(e.ctx, conn, extra, snap, &mu); err != nil {
 			reportReadError(e.stderr, err, conn, opts.dir)
@@ -170,6 +173,11 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			return nil
 		}
 		in.Tickers = snap.tickers
+	}
+	if needFee {
+		in.Fee = readFeeRate(e.ctx, conn, now)
+	}
+	if len(extra) > 0 || needFee {
 		p, d = plan.Compute(in)
 	}
 	run.plan, run.diags = p, append(diags, d...)
@@ -177,6 +185,17 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		run.diags = append(run.diags, w)
 	}
 	return run
+}
+
+// placesBuy reports whether the plan places a buy, whose hold includes the
+// fee.
+func placesBuy(p *plan.Plan) bool {
+	for _, a := range p.Actions {
+		if (a.Kind == plan.Create || a.Kind == plan.Replace) && a.After != nil && a.After.Side == "buy" {
+			return true
+		}
+	}
+	return false
 }
 
 // guardTickers lists the symbols whose tickers the checks need and the

@@ -2,6 +2,7 @@ package gemini
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/shopspring/decimal"
 )
@@ -55,4 +56,27 @@ func (c *Client) Roles(ctx context.Context) (Roles, error) {
 		return Roles{}, err
 	}
 	return Roles(w), nil
+}
+
+// FeeRates are the account's API fee rates, in basis points of the
+// notional.
+type FeeRates struct {
+	MakerBps, TakerBps decimal.Decimal
+}
+
+// FeeRates returns the account's API fee rates (POST /v1/notionalvolume,
+// Trader or Auditor). An answer without them is an error.
+func (c *Client) FeeRates(ctx context.Context) (FeeRates, error) {
+	var w struct {
+		Maker *wireDecimal `json:"api_maker_fee_bps"`
+		Taker *wireDecimal `json:"api_taker_fee_bps"`
+	}
+	req := request{call: "read fee rates", path: "/v1/notionalvolume", private: true, read: true}
+	if err := c.do(ctx, req, &w); err != nil {
+		return FeeRates{}, err
+	}
+	if w.Maker == nil || w.Taker == nil || w.Maker.IsNegative() || w.Taker.IsNegative() {
+		return FeeRates{}, fmt.Errorf("read fee rates: the answer has no api_maker_fee_bps and api_taker_fee_bps")
+	}
+	return FeeRates{MakerBps: w.Maker.Decimal, TakerBps: w.Taker.Decimal}, nil
 }

@@ -11,11 +11,16 @@ import (
 )
 
 // hold returns the currency and amount that an order of this shape ties up
-// on the exchange: a buy holds price × amount of the quote currency, a sell
-// holds the amount of the base currency.
-func hold(r SymbolRules, side string, price, amount decimal.Decimal) (string, decimal.Decimal) {
+// on the exchange: a buy holds price × amount of the quote currency plus
+// the fee at fee's rate (as Gemini holds it), a sell holds the amount of the
+// base currency.
+func hold(r SymbolRules, side string, price, amount decimal.Decimal, fee *Fee) (string, decimal.Decimal) {
 	if side == "buy" {
-		return r.Quote, price.Mul(amount)
+		n := price.Mul(amount)
+		if fee != nil {
+			n = n.Add(n.Mul(fee.Rate))
+		}
+		return r.Quote, n
 	}
 	return r.Base, amount
 }
@@ -26,6 +31,7 @@ type budgetEntry struct {
 	holds  []decimal.Decimal
 
 	heldHidden, releasedHidden bool // derived from a sensitive price or amount
+	buys                       bool // some placement holding it is a buy (and holds the fee)
 }
 
 // holdHidden reports whether what an order holds gives away one of the
@@ -65,7 +71,7 @@ func (c *computer) checkBudget() {
 		a := &c.plan.Actions[i]
 		if cancelling(a) {
 			if r, ok := c.rules(a.Before.Symbol); ok {
-				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount)
+				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount, c.in.Fee)
 				e := entry(cur)
 				e.line.Released = e.line.Released.Add(amt)
 				e.releasedHidden = e.releasedHidden || holdHidden(a.Before.Side, a.Hidden())
@@ -73,10 +79,14 @@ func (c *computer) checkBudget() {
 		}
 		if placing(a) {
 			if r, ok := c.rules(a.After.Symbol); ok {
-				cur, amt := hold(r, a.After.Side, a.After.Price, a.After.Amount)
+				cur, amt := hold(r, a.After.Side, a.After.Price, a.After.Amount, c.in.Fee)
+				if a.After.Side == "buy" {
+					c.plan.Fee = c.in.Fee
+				}
 				e := entry(cur)
 				e.line.Held = e.line.Held.Add(amt)
 				e.orders, e.holds = append(e.orders, a.After), append(e.holds, amt)
+				e.buys = e.buys || a.After.Side == "buy"
 				e.heldHidden = e.heldHidden || holdHidden(a.After.Side, a.After.Sensitive)
 			}
 		}
@@ -116,10 +126,14 @@ func (c *computer) budgetError(e *budgetEntry) {
 		}
 		names[i] = fmt.Sprintf("%s (%s)", o.Address, h)
 	}
+	fee := ""
+	if f := c.plan.Fee; f != nil && e.buys {
+		fee = fmt.Sprintf(" Buys hold price × amount plus their fee (%s), as the exchange holds it: an order that fits only without its fee would be refused.", f.Describe())
+	}
 	c.errorAt(e.orders[0], "Insufficient "+cur, fmt.Sprintf(
-		"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.",
+		"The new orders would hold %s %s, but only %s %s is available (%s available now + %s released by this plan's cancels): a shortfall of %s %s. Orders holding %s: %s.%s",
 		show(l.Held, e.heldHidden), cur, show(l.Available.Add(l.Released), e.releasedHidden), cur, l.Available,
-		show(l.Released, e.releasedHidden), show(l.Remaining.Neg(), e.heldHidden || e.releasedHidden), cur, cur, listOf(names)))
+		show(l.Released, e.releasedHidden), show(l.Remaining.Neg(), e.heldHidden || e.releasedHidden), cur, cur, listOf(names), fee))
 }
 
 // listOf joins up to ten items and says how many more there are.

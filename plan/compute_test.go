@@ -481,6 +481,35 @@ func TestComputeChecks(t *testing.T) {
 			detail: []string{"hold 127000 USD", "only 100000 USD", "shortfall of 27000 USD", "order.a (64000), order.b (63000)"},
 		},
 		{
+			name: "a buy holds its fee: exactly enough with the fee fits",
+			in: func() Input {
+				in := input([]Order{buy("order.f", "0.01", "1000")})
+				in.Balances, in.Fee = usd("10.035"), &Fee{Rate: dec("0.0035"), Source: FeeAccount}
+				return in
+			}(),
+		},
+		{
+			name: "a buy holds its fee: enough only without it is refused, naming the rate",
+			in: func() Input {
+				in := input([]Order{buy("order.f", "0.01", "1000")})
+				in.Balances, in.Fee = usd("10.03"), &Fee{Rate: dec("0.004"), Source: FeeFallback}
+				return in
+			}(),
+			want:   []string{"error: Insufficient USD"},
+			detail: []string{"hold 10.04 USD", "only 10.03 USD", "shortfall of 0.01 USD", "plus their fee (0.4%, the exchange's highest API taker rate, because the account's rates could not be read)"},
+		},
+		{
+			name: "a replace releases the fee its buy held, and the new one holds its own",
+			in: func() Input {
+				f := buy("order.f", "0.01", "1000")
+				in := input([]Order{f}, with(live(f, "1", "0"), func(l *LiveOrder) { l.Price = dec("999") }))
+				in.Balances, in.Fee = usd("0.01"), &Fee{Rate: dec("0.001"), Source: FeeAccount} // 10.01 - 9.99999 = 0.01001
+				return in
+			}(),
+			want:   []string{"error: Insufficient USD"},
+			detail: []string{"hold 10.01 USD", "0.01 available now + 9.99999 released"},
+		},
+		{
 			name: "sell budget is in the base currency",
 			in: func() Input {
 				in := input([]Order{sell("order.s", "0.6", "70000")})

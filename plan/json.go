@@ -22,7 +22,14 @@ type jsonDoc struct {
 	Summary       jsonSummary   `json:"summary"`
 	LeftAlone     jsonLeftAlone `json:"left_alone"`
 	Budget        []jsonBudget  `json:"budget"`
+	Fee           *jsonFee      `json:"fee"`
 	Diagnostics   []jsonDiag    `json:"diagnostics"`
+}
+
+// jsonFee is the fee rate the budget held buys to.
+type jsonFee struct {
+	Rate   string `json:"rate"`
+	Source string `json:"source"`
 }
 
 type jsonChange struct {
@@ -146,6 +153,9 @@ func RenderJSONWith(w io.Writer, p *Plan, diags hcl.Diagnostics, opts RenderOpti
 	doc.Summary.HasChanges = p.HasChanges()
 	for _, b := range p.Budget {
 		doc.Budget = append(doc.Budget, jsonBudgetLine(b))
+	}
+	if f := p.Fee; f != nil {
+		doc.Fee = &jsonFee{Rate: f.Rate.String(), Source: f.Source}
 	}
 	for _, d := range diags {
 		jd := jsonDiag{Severity: "error", Summary: r.redact(d.Summary), Detail: r.redact(d.Detail)}

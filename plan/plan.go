@@ -188,7 +188,7 @@ type Target struct {
 // saved plan file has FileFormatVersion). A minor bump adds fields; a major
 // bump changes or removes them. 1.1 added "fill" and budget lines'
 // "sensitive".
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // Input is everything Compute needs, gathered before it is called.
 type Input struct {
@@ -212,9 +212,13 @@ type Input struct {
 	Tickers    map[string]Ticker      // by symbol; needed by max_price_deviation and allow_crossing
 	Balances   map[string]Balance     // by upper-case currency
 	Guard      *Guard                 // nil when the configuration has no guard block
-	Targets    []string               // -target addresses; "order.x" also selects order.x[...]
-	Replace    []string               // -replace addresses
-	Destroy    bool                   // cancel every managed order of the namespace
+	// Fee is the rate that buys hold on top of their notional, as the
+	// exchange holds it; nil holds none (a plan that places no buy need not
+	// know it).
+	Fee     *Fee
+	Targets []string // -target addresses; "order.x" also selects order.x[...]
+	Replace []string // -replace addresses
+	Destroy bool     // cancel every managed order of the namespace
 	// Blocks are the configuration's order blocks, which protect with
 	// prevent_cancel the instances they no longer declare too.
 	Blocks []Block
@@ -243,9 +247,39 @@ type Plan struct {
 	// travels with the plan (and in a saved plan, under its signature) so
 	// that apply can run the guards again right before sending.
 	Guard *Guard
+	// Fee is the fee rate the budget held buys to, when the plan places a
+	// buy; nil otherwise.
+	Fee *Fee
 	// Errored is true when Compute reported errors; such a plan must never
 	// be saved or applied.
 	Errored bool
+}
+
+// Fee is the trading fee that a buy holds on top of its notional: Gemini
+// holds price × amount × (1 + rate) of the quote currency for a buy, so
+// that the fee of any fill is covered.
+type Fee struct {
+	Rate   decimal.Decimal // a fraction of the notional, e.g. 0.0035
+	Source string          // FeeAccount or FeeFallback
+}
+
+// The sources of a Fee.
+const (
+	// FeeAccount: the account's API rates, read from the exchange
+	// (POST /v1/notionalvolume); the larger of maker and taker.
+	FeeAccount = "account"
+	// FeeFallback: the account's rates could not be read, so the highest
+	// API taker rate of the exchange's fee schedule.
+	FeeFallback = "fallback"
+)
+
+// Describe says which rate a plan holds buys to, for people.
+func (f *Fee) Describe() string {
+	pct := f.Rate.Shift(2).String() + "%"
+	if f.Source == FeeAccount {
+		return pct + ", the account's API fee rate as read from the exchange"
+	}
+	return pct + ", the exchange's highest API taker rate, because the account's rates could not be read"
 }
 
 // BudgetLine is what a plan does to one currency's available balance.

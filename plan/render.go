@@ -69,6 +69,9 @@ func RenderHuman(w io.Writer, p *Plan, opts RenderOptions) {
 		fmt.Fprintln(r.w, " The book matches the configuration.")
 		return
 	}
+	if p.Fee != nil {
+		fmt.Fprintf(r.w, "Buys hold their fee too: %s.\n", p.Fee.Describe())
+	}
 	r.p.bold.Fprint(r.w, "Plan:")
 	fmt.Fprintf(r.w, " %d to place, %d to replace, %d to cancel.\n", c, rp, x)
 }

@@ -63,6 +63,7 @@ func showcase() Input {
 	})
 	in.Moved = []Moved{{From: "order.old_name", To: "order.renamed", FromClientOrderID: coid("order.old_name"), ToClientOrderID: renamed.ClientOrderID}}
 	in.Tickers = map[string]Ticker{"btcusd": {Bid: dec("63990"), Ask: dec("64010"), Last: dec("64000")}}
+	in.Fee = &Fee{Rate: dec("0.0035"), Source: FeeAccount}
 	return in
 }
 

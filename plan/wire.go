@@ -19,6 +19,13 @@ type wirePlan struct {
 	Actions   []wireAction `json:"actions"`
 	Budget    []wireBudget `json:"budget"`
 	Guard     *wireGuard   `json:"guard,omitempty"`
+	Fee       *wireFee     `json:"fee,omitempty"`
+}
+
+// wireFee is the fee rate the plan's budget held buys to.
+type wireFee struct {
+	Rate   decimal.Decimal `json:"rate"`
+	Source string          `json:"source"`
 }
 
 // wireGuard is the guard block a plan was checked against; apply runs it
@@ -177,6 +184,9 @@ func toWirePlan(p *Plan) wirePlan {
 	for i, b := range p.Budget {
 		w.Budget[i] = wireBudget(b)
 	}
+	if f := p.Fee; f != nil {
+		w.Fee = &wireFee{f.Rate, f.Source}
+	}
 	if g := p.Guard; g != nil {
 		w.Guard = &wireGuard{g.MaxOrderNotional, g.MaxOpenNotional, g.MaxPriceDeviation, g.AllowCrossing, toWireRange(g.Range)}
 	}
@@ -206,6 +216,9 @@ func fromWirePlan(w *wirePlan) (*Plan, error) {
 	}
 	for _, b := range w.Budget {
 		p.Budget = append(p.Budget, BudgetLine(b))
+	}
+	if f := w.Fee; f != nil {
+		p.Fee = &Fee{Rate: f.Rate, Source: f.Source}
 	}
 	if g := w.Guard; g != nil {
 		p.Guard = &Guard{MaxOrderNotional: g.MaxOrderNotional, MaxOpenNotional: g.MaxOpenNotional,
