@@ -109,6 +109,10 @@ func (c *Client) ClockOffset() (d time.Duration, known bool) {
 // ClockBounds returns the interval [lo, hi] the offset (exchange minus local)
 // certainly lies in, for decisions that must hold however the clocks stand,
 // such as "the exchange's time is certainly past T": local now + lo > T.
+// "Certainly" assumes the exchange's servers agree with each other: the Date
+// header comes from its web front, timestampms from its matching engine, and
+// if those differ by a fraction of a second the bounds are off by as much.
+// Leave a margin of a second where that matters.
 func (c *Client) ClockBounds() (lo, hi time.Duration, known bool) {
 	return c.clock.bounds()
 }
