@@ -26,14 +26,14 @@ type geminiExchange struct {
 	now func() time.Time
 }
 
-// Time-based nonces (gemini/nonce.go): a nonce is a time in whole seconds
-// (the exchange's clock as the client estimates it, or the local one), run
-// ahead by at most timeNonceLead when requests come faster than one a
-// second, and Gemini takes it while it is within timeNonceWindow of its
-// own clock.
+// Time-based nonces (gemini.TimeNonceLead, gemini.TimeNonceWindow): a
+// nonce is a time in whole seconds (the exchange's clock as the client
+// estimates it), run ahead by at most the lead when requests come faster
+// than one a second, and Gemini takes it while it is within the window of
+// its own clock.
 const (
-	timeNonceLead   = 10 * time.Second
-	timeNonceWindow = 30 * time.Second
+	timeNonceLead   = gemini.TimeNonceLead
+	timeNonceWindow = gemini.TimeNonceWindow
 	// nonceClockMargin covers how much higher the client's estimate of the
 	// exchange's clock may have been when it signed than the bounds it
 	// knows when the request has failed (the bounds narrow as answers come).

@@ -38,6 +38,16 @@ const maxTimeLead = 10
 // it is not followed.
 const timeWindow = 30
 
+// TimeNonceLead and TimeNonceWindow are, for callers that must know when a
+// request signed with a time-based nonce can no longer be taken (apply,
+// after an ambiguous order/new): a nonce runs at most TimeNonceLead ahead of
+// the clock it is signed on (the exchange's, as ExchangeNow estimates it),
+// and Gemini takes it while it is within TimeNonceWindow of its own clock.
+const (
+	TimeNonceLead   = maxTimeLead * time.Second
+	TimeNonceWindow = timeWindow * time.Second
+)
+
 // One nonce sequence per key.
 //
 // Gemini accepts a private request only if its nonce is above every nonce
