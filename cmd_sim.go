@@ -25,8 +25,8 @@ const simUsage = `Usage:
   orderform sim [-addr 127.0.0.1:8399] [-listen-any] [-state FILE | -dir DIR]
                 [-key K -secret S] [-roles trader] [-time-nonce] [-rate-limit]
                 [-maker-fee-bps N] [-taker-fee-bps N]
-                [-clock-offset D] [-nonce-window D]
-      Serve a simulated Gemini exchange until Ctrl-C.
+                [-clock-offset D] [-nonce-window D] [-walk D [-walk-seed N] [-walk-bps N]]
+      Serve a simulated Gemini exchange until Ctrl-C; -walk moves its market on its own.
 
   orderform sim price    [TARGET] SYMBOL BID ASK   move a market (fills what it crosses)
   orderform sim fund     [TARGET] CURRENCY AMOUNT  add (negative: remove) balance
@@ -94,6 +94,9 @@ func simServe(e *cliEnv, args []string) int {
 	rateLimit := fs.Bool("rate-limit", false, "enforce Gemini's rate limits (600/min private, 120/min public)")
 	makerFee := fs.Int64("maker-fee-bps", sim.DefaultMakerFeeBps, "maker fee in basis points (0: none)")
 	takerFee := fs.Int64("taker-fee-bps", sim.DefaultTakerFeeBps, "taker fee in basis points (0: none)")
+	walkEvery := fs.Duration("walk", 0, "move the market on its own: a random step of every symbol this often, e.g. 2s")
+	walkSeed := fs.Uint64("walk-seed", 1, "seed of -walk's random walk (the same seed walks the same way)")
+	walkBps := fs.Int64("walk-bps", sim.DefaultWalkStepBps, "-walk's largest step, in basis points of the bid")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
@@ -134,6 +137,9 @@ func simServe(e *cliEnv, args []string) int {
 		MakerFeeBps: feeFlag(*makerFee), TakerFeeBps: feeFlag(*takerFee),
 		ClockOffset: *clockOffset, NonceWindow: *nonceWindow,
 	})
+	if err == nil && *walkEvery > 0 {
+		err = srv.StartWalk(sim.Walk{Seed: *walkSeed, Interval: *walkEvery, MaxStepBps: *walkBps})
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "orderform sim: %v\n", err)
 		return exitError
@@ -152,6 +158,9 @@ func simServe(e *cliEnv, args []string) int {
 	}
 	if *clockOffset != 0 {
 		fmt.Fprintf(w, "  clock:      %s from this machine's\n", *clockOffset)
+	}
+	if *walkEvery > 0 {
+		fmt.Fprintf(w, "  market:     a random walk, %s\n", srv.WalkStatus().String())
 	}
 	fmt.Fprintf(w, "  API key:    %s\n", *key)
 	if generated {

@@ -403,6 +403,8 @@ func (s *Server) admin(r *http.Request) (any, error) {
 	case post && p == "/admin/faults/clear", r.Method == http.MethodDelete && p == "/admin/faults":
 		s.ClearFaults()
 		return map[string]string{"result": "ok"}, nil
+	case p == "/admin/walk" || strings.HasPrefix(p, "/admin/walk/"):
+		return s.adminWalk(r, p)
 	case post && p == "/admin/requests/reset":
 		s.ResetRequests()
 		return map[string]string{"result": "ok"}, nil

@@ -76,9 +76,21 @@
 //	POST /admin/clock             {"offset_ms":-900000} moves the exchange's clock (either sign);
 //	                              {"nonce_window_ms":2000} sets the time-based nonce window (0: 30 s)
 //	POST /admin/requests/reset
+//	GET  /admin/walk              the random walk's settings and steps (WalkStatus)
+//	POST /admin/walk              {"seed":1,"interval_ms":1000,"max_step_bps":10,"symbols":["btcusd"]}
+//	                              starts a random walk of the market (interval_ms 0: steps only on request)
+//	POST /admin/walk/step         {"steps":5} takes steps now
+//	POST /admin/walk/stop         stops the walk's own stepping
 //
 // AdminClient calls these from Go.
 //
+// # Random walk
+//
+// With Options.Walk, StartWalk or POST /admin/walk the market moves on its
+// own: a seeded random walk in whole price increments (see Walk), so that
+// `orderform watch` can be tried, and soaked, with no one moving prices.
+//
+
 // # State file
 //
 // With Options.StatePath the exchange lives in files shared by every

@@ -87,6 +87,8 @@ type Options struct {
 	// /v1/orders/history page, whatever limit_orders asks: a cap below the
 	// documented 500 that Gemini might apply without saying so.
 	HistoryPageCap int
+	// Walk, when set, starts a random walk of the market (see StartWalk).
+	Walk *Walk
 }
 
 // Server is the simulated exchange. It is an http.Handler and safe for
@@ -115,6 +117,7 @@ type Server struct {
 	limits  *limiter
 	reqMu   sync.Mutex
 	reqSeen map[string]int
+	walk    walker
 }
 
 // New returns a simulator. A fresh state has demo balances and a market per
@@ -173,6 +176,11 @@ func New(opts Options) (*Server, error) {
 	s.chg.reset(s.st)
 	if opts.StatePath != "" {
 		if err := s.open(opts.StatePath); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Walk != nil {
+		if err := s.StartWalk(*opts.Walk); err != nil {
 			return nil, err
 		}
 	}
@@ -352,6 +360,7 @@ func Serve(ctx context.Context, s *Server, addr string) (url string, stop func()
 	stop = func() error {
 		once.Do(func() {
 			// Requests the exchange has taken are processed before it stops.
+			s.StopWalk()
 			s.Release()
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
