@@ -96,7 +96,7 @@ func TestWalkFillsWhatItCrosses(t *testing.T) {
 	ctx := context.Background()
 	s, c := start(t, Options{})
 	a := &AdminClient{URL: c.url}
-	buy := c.order(t, map[string]any{"price": "63999.00"})  // a dollar under the bid
+	buy := c.order(t, map[string]any{"price": "63999.00"}) // a dollar under the bid
 	sell := c.order(t, map[string]any{"side": "sell", "price": "64003.00", "amount": "0.01"})
 	st, err := a.StartWalk(ctx, Walk{Seed: 1, MaxStepBps: 5, Symbols: []string{"BTCUSD"}})
 	if err != nil || st.Running || st.Symbols[0] != "btcusd" {
