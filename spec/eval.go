@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -101,6 +102,12 @@ func (c *Config) checkRef(t hcl.Traversal, scope refScope) *hcl.Diagnostic {
 		}
 		if scope&refData == 0 {
 			return errDiag("Invalid reference", "Data sources cannot be used here.", rng)
+		}
+		if a, ok := attr(3); ok {
+			if _, ok := dataAttrTypes[kind][a]; !ok {
+				return errDiag("Unsupported attribute", fmt.Sprintf("A %s data source has no attribute %q; its attributes are %s.%s",
+					kind, a, englishList(dataAttrNames(kind)), didYouMean(a, dataAttrNames(kind))), t[3].SourceRange())
+			}
 		}
 	case "count":
 		if scope&refCount == 0 {
@@ -306,6 +313,16 @@ var dataAttrTypes = map[string]map[string]cty.Type{
 	"ticker":  {"bid": cty.Number, "ask": cty.Number, "last": cty.Number, "mid": cty.Number},
 	"symbol":  {"price_increment": cty.Number, "amount_increment": cty.Number, "min_amount": cty.Number, "base": cty.String, "quote": cty.String, "status": cty.String},
 	"balance": {"amount": cty.Number, "available": cty.Number},
+}
+
+// dataAttrNames returns the attributes of a kind of data source, sorted.
+func dataAttrNames(kind string) []string {
+	names := make([]string, 0, len(dataAttrTypes[kind]))
+	for n := range dataAttrTypes[kind] {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 var two = decimal.NewFromInt(2)

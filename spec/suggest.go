@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // commonSymbols are Gemini symbols in wide use. The list only feeds "did
 // you mean" suggestions: whether a symbol exists is the exchange's
@@ -41,6 +44,20 @@ func suggest(s string, candidates []string) string {
 		return ""
 	}
 	return best
+}
+
+// SuggestSymbol returns the symbol of listed (an exchange's symbols)
+// closest to sym when it is close enough to be a likely typo, or "".
+func SuggestSymbol(sym string, listed []string) string {
+	return suggest(strings.ToLower(sym), listed)
+}
+
+// englishList joins words as "a, b and c".
+func englishList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // didYouMean is a detail suffix naming a suggestion, or "".
