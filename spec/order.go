@@ -288,15 +288,31 @@ func checkCollisions(orders []Order) hcl.Diagnostics {
 // network: the set of orders cannot depend on market data.
 func (c *Config) expand(ob *orderBlock, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
 	if a := ob.attrs["count"]; a != nil {
-		return c.expandCount(a, base)
+		return c.expandCount(ob, a, base)
 	}
 	if a := ob.attrs["for_each"]; a != nil {
-		return c.expandForEach(a, base)
+		return c.expandForEach(ob, a, base)
 	}
 	return []instance{{}}, nil
 }
 
-func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+// unknownExpansion explains why count or for_each (a) is unknown: a data
+// source, or a local value that failed. That failure is reported already,
+// in the same pass, so it returns "" then (and the block expands to nothing
+// in a pass that has errors).
+func (c *Config) unknownExpansion(ob *orderBlock, a *hcl.Attribute, what string) string {
+	if c.expansionUsesData(ob) {
+		return a.Name + " depends on a data source, which is read only at plan time; " + what + " must be known without the network."
+	}
+	for _, t := range a.Expr.Variables() {
+		if t.RootName() == "local" {
+			return "" // a local value it uses failed: the only way to be unknown without a data source
+		}
+	}
+	return a.Name + " is not known; " + what + " must be known without the network."
+}
+
+func (c *Config) expandCount(ob *orderBlock, a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
 	v, diags := a.Expr.Value(base)
 	if diags.HasErrors() {
 		return nil, diags
@@ -309,7 +325,10 @@ func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instanc
 	}
 	switch {
 	case !v.IsKnown():
-		return nil, invalid("count depends on a data source, which is read only at plan time; the number of orders must be known without the network.")
+		if why := c.unknownExpansion(ob, a, "the number of orders"); why != "" {
+			return nil, invalid(why)
+		}
+		return nil, diags
 	case v.IsNull():
 		return nil, invalid("count must be a whole number, not null.")
 	case v.Type() != cty.Number:
@@ -329,7 +348,7 @@ func (c *Config) expandCount(a *hcl.Attribute, base *hcl.EvalContext) ([]instanc
 	return insts, diags
 }
 
-func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+func (c *Config) expandForEach(ob *orderBlock, a *hcl.Attribute, base *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
 	v, diags := a.Expr.Value(base)
 	if diags.HasErrors() {
 		return nil, diags
@@ -347,7 +366,10 @@ func (c *Config) expandForEach(a *hcl.Attribute, base *hcl.EvalContext) ([]insta
 	ty := v.Type()
 	switch {
 	case !v.IsWhollyKnown():
-		return invalid("for_each depends on a data source, which is read only at plan time; the set of orders must be known without the network.")
+		if why := c.unknownExpansion(ob, a, "the set of orders"); why != "" {
+			return invalid(why)
+		}
+		return nil, diags
 	case v.IsNull():
 		return invalid("for_each must be a map or a set of strings, not null.")
 	case ty.IsListType() || ty.IsTupleType():
