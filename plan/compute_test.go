@@ -920,3 +920,42 @@ func TestIsManaged(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeReplaceOutsideTargets: -replace of an order that -target
+// leaves out is an error naming it, not a silent "No changes" (issue 15,
+// case 12).
+func TestComputeReplaceOutsideTargets(t *testing.T) {
+	a, b := buy("order.a", "1", "100"), buy(`order.b["x"]`, "1", "100")
+	for _, tc := range []struct {
+		name             string
+		targets, replace []string
+		wantErr          bool
+	}{
+		{"outside", []string{"order.a"}, []string{`order.b["x"]`}, true},
+		{"a block outside", []string{"order.a"}, []string{"order.b"}, true},
+		{"inside", []string{"order.a"}, []string{"order.a"}, false},
+		{"inside a targeted block", []string{"order.b"}, []string{`order.b["x"]`}, false},
+		{"no target", nil, []string{`order.b["x"]`}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := input([]Order{a, b}, live(a, "1", "0"), live(b, "2", "0"))
+			in.Targets, in.Replace = tc.targets, tc.replace
+			p, diags := Compute(in)
+			var errs []*hcl.Diagnostic
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					errs = append(errs, d)
+				}
+			}
+			if !tc.wantErr {
+				if len(errs) != 0 || p.Errored {
+					t.Errorf("errors %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || !p.Errored || !strings.Contains(errs[0].Detail, "-replace="+tc.replace[0]) || !strings.Contains(errs[0].Detail, "-target") {
+				t.Errorf("errors %v, want one naming -replace=%s and -target", errs, tc.replace[0])
+			}
+		})
+	}
+}

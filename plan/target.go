@@ -22,7 +22,8 @@ func (c *computer) targeted(addr string) bool {
 	return len(c.in.Targets) == 0 || matches(c.in.Targets, addr)
 }
 
-// checkTargets warns about -target and -replace addresses that select nothing.
+// checkTargets warns about -target and -replace addresses that select
+// nothing, and refuses a -replace that -target leaves out.
 func (c *computer) checkTargets() {
 	known := func(p string) bool {
 		for i := range c.in.Desired {
@@ -53,9 +54,24 @@ func (c *computer) checkTargets() {
 		}
 	}
 	for _, r := range c.in.Replace {
-		if !known(r) {
+		switch {
+		case !known(r):
 			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replace address matches no order",
 				Detail: fmt.Sprintf("-replace=%s selects no order of the configuration, so nothing is replaced.", r)})
+		case !c.anyTargeted(r):
+			c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Replace address not targeted",
+				Detail: fmt.Sprintf("-replace=%s selects orders that -target leaves out, so they would not be replaced. Add -target=%s, or leave -target out.", r, r)})
 		}
 	}
+}
+
+// anyTargeted reports whether some order of the configuration that pattern
+// selects is targeted.
+func (c *computer) anyTargeted(pattern string) bool {
+	for i := range c.in.Desired {
+		if addr := c.in.Desired[i].Address; matches([]string{pattern}, addr) && c.targeted(addr) {
+			return true
+		}
+	}
+	return false
 }
