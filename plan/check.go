@@ -268,8 +268,15 @@ func (c *computer) showPercent(d *Order, f decimal.Decimal) string {
 	return percent(f)
 }
 
+// guardError reports a guard's refusal of d, pointing at what the guard is
+// about: the price for max_price_deviation and allow_crossing, the amount
+// (the order's size) for max_order_notional and max_open_notional.
 func (c *computer) guardError(d *Order, guard, detail string) {
-	c.errorAtAttr(d, "price", "Refused by guard "+guard, detail)
+	attr := "price"
+	if guard == "max_order_notional" || guard == "max_open_notional" {
+		attr = "amount"
+	}
+	c.errorAtAttr(d, attr, "Refused by guard "+guard, detail)
 }
 
 // midOf returns (bid+ask)/2, or false when either side is missing.

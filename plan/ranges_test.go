@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
 )
 
 // A check points at the attribute it refuses when the order knows the
@@ -17,18 +18,32 @@ func TestDiagnosticsPointAtTheAttribute(t *testing.T) {
 	withRanges := func(o *Order) {
 		o.Ranges = map[string]hcl.Range{"price": attr(5), "amount": attr(4), "symbol": attr(2)}
 	}
+	// The guards: those about the price point at the price, those about
+	// the order's size (notional) at the amount (issue 15, case 13).
+	deviation := &Guard{MaxPriceDeviation: decimal.NewNullDecimal(dec("0.1")), AllowCrossing: true}
+	crossing := &Guard{}
+	orderNotional := &Guard{MaxOrderNotional: decimal.NewNullDecimal(dec("500")), AllowCrossing: true}
+	openNotional := &Guard{MaxOpenNotional: map[string]decimal.Decimal{"USD": dec("500")}, AllowCrossing: true}
 	for _, tc := range []struct {
 		name  string
 		order Order
 		want  hcl.Range
+		guard *Guard
 	}{
-		{"price off its increment", buy("order.a", "0.001", "1000.001", withRanges), attr(5)},
-		{"amount below the minimum", buy("order.a", "0.000001", "1000", withRanges), attr(4)},
-		{"unknown symbol", buy("order.a", "0.001", "1000", withRanges, func(o *Order) { o.Symbol = "nosuch" }), attr(2)},
-		{"no attribute ranges", buy("order.a", "0.001", "1000.001"), rng(len("order.a"))},
+		{"guard max_price_deviation", buy("order.a", "0.001", "500", withRanges), attr(5), deviation},
+		{"guard allow_crossing", buy("order.a", "0.001", "1100", withRanges), attr(5), crossing},
+		{"guard max_order_notional", buy("order.a", "1", "1000", withRanges), attr(4), orderNotional},
+		{"guard max_open_notional", buy("order.a", "1", "1000", withRanges), attr(4), openNotional},
+		{"price off its increment", buy("order.a", "0.001", "1000.001", withRanges), attr(5), nil},
+		{"amount below the minimum", buy("order.a", "0.000001", "1000", withRanges), attr(4), nil},
+		{"unknown symbol", buy("order.a", "0.001", "1000", withRanges, func(o *Order) { o.Symbol = "nosuch" }), attr(2), nil},
+		{"no attribute ranges", buy("order.a", "0.001", "1000.001"), rng(len("order.a")), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, diags := Compute(input([]Order{tc.order}))
+			in := input([]Order{tc.order})
+			in.Guard = tc.guard
+			in.Tickers = map[string]Ticker{"btcusd": {Bid: dec("999"), Ask: dec("1001"), Last: dec("1000")}}
+			_, diags := Compute(in)
 			if !diags.HasErrors() {
 				t.Fatal("want an error")
 			}
