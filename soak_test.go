@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -203,6 +204,12 @@ func (s *soak) round(r int) {
 		// to being untouched here.
 		s.savedPlanAcrossAMove(ctx)
 		s.check("after a saved plan applied across a market move", nil)
+		if len(s.stats.violations) > 0 {
+			return
+		}
+	}
+	if s.rng.IntN(4) == 0 {
+		s.tightBudget(ctx)
 		if len(s.stats.violations) > 0 {
 			return
 		}
@@ -589,6 +596,77 @@ func (s *soak) topUp() {
 			s.t.Fatalf("fund %s: %v", cur, err)
 		}
 		s.funded[cur] = s.funded[cur].Add(init)
+	}
+}
+
+// tightBudget leaves every currency the plan's placements hold exactly
+// what they need, their fees included (issue 13, case 6): one unit of the
+// amount step less and the plan refuses it before sending anything; exactly
+// that and the apply places everything, never refused by the exchange for
+// funds. The funds taken away are given back.
+func (s *soak) tightBudget(ctx context.Context) {
+	res := s.h.run(ctx, "plan", "-json", s.h.dir)
+	var doc struct {
+		Budget []struct {
+			Currency                  string
+			Available, Released, Held *string
+		}
+		Summary struct {
+			HasChanges bool `json:"has_changes"`
+		}
+	}
+	if res.code != 0 || json.Unmarshal([]byte(res.stdout), &doc) != nil || !doc.Summary.HasChanges {
+		return // a refused plan is the other checks' business
+	}
+	taken := map[string]decimal.Decimal{}
+	defer func() {
+		for cur, amt := range taken {
+			if err := s.h.srv.Fund(cur, amt); err != nil {
+				s.t.Fatalf("fund %s: %v", cur, err)
+			}
+			s.funded[cur] = s.funded[cur].Add(amt)
+		}
+	}()
+	take := func(cur string, amt decimal.Decimal) {
+		if err := s.h.srv.Fund(cur, amt.Neg()); err != nil {
+			s.t.Fatalf("take %s %s: %v", amt, cur, err)
+		}
+		taken[cur] = taken[cur].Add(amt)
+		s.funded[cur] = s.funded[cur].Sub(amt)
+	}
+	tight := ""
+	for _, b := range doc.Budget {
+		if b.Available == nil || b.Released == nil || b.Held == nil {
+			continue
+		}
+		avail, rel, held := soakDec(*b.Available), soakDec(*b.Released), soakDec(*b.Held)
+		need := held.Sub(rel)
+		if !need.IsPositive() || avail.LessThan(need) {
+			continue
+		}
+		take(b.Currency, avail.Sub(need))
+		tight = b.Currency
+	}
+	if tight == "" {
+		return
+	}
+	s.stats.edits["tight budget"]++
+	unit := soakDec("0.00000001")
+	take(tight, unit)
+	s.h.srv.ResetRequests()
+	res = s.h.run(ctx, "plan", "-no-color", s.h.dir)
+	if res.code != 1 || !strings.Contains(res.stderr, "Insufficient "+tight) {
+		s.violate("a plan short of %s %s (with the fee) was not refused:\n%s", unit, tight, res)
+		return
+	}
+	if err := s.h.srv.Fund(tight, unit); err != nil {
+		s.t.Fatalf("fund %s: %v", tight, err)
+	}
+	taken[tight] = taken[tight].Sub(unit)
+	s.funded[tight] = s.funded[tight].Add(unit)
+	res = s.h.run(ctx, "apply", "-auto-approve", "-no-color", s.h.dir)
+	if res.code != 0 || strings.Contains(res.stdout+res.stderr, "InsufficientFunds") || strings.Contains(res.stdout+res.stderr, "insufficient funds") {
+		s.violate("an apply whose buys fit exactly with their fees failed:\n%s", res)
 	}
 }
 
