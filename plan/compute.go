@@ -417,7 +417,9 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 	diffs := make([][]change, len(cs))
 	before := make([]decimal.Decimal, len(cs))
 	for i := range cs {
-		before[i] = filledBefore(hist, cs[i].live, d)
+		if len(hist) > 0 {
+			before[i] = filledBefore(hist, cs[i].live, d)
+		}
 		diffs[i] = diff(cs[i].live, d, before[i])
 	}
 	best := bestCandidate(d, cs, diffs)

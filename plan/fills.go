@@ -111,12 +111,15 @@ func scan(orders []*LiveOrder, d *Order, keepFrom *LiveOrder) cycle {
 // them.
 func (c *computer) history(d *Order) ([]*LiveOrder, map[string]string) {
 	var out []*LiveOrder
-	from := map[string]string{} // order id -> moved-from address
+	var from map[string]string // order id -> moved-from address
 	add := func(coid, movedFrom string) {
 		hs := c.in.History[coid]
 		for i := range hs {
 			out = append(out, &hs[i])
 			if movedFrom != "" {
+				if from == nil {
+					from = map[string]string{}
+				}
 				from[hs[i].OrderID] = movedFrom
 			}
 		}
