@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -256,9 +258,23 @@ func IsAmbiguous(err error) bool {
 	return false
 }
 
-// retryable reports whether a read may be sent again after err.
+// IsConnectionRefused reports whether err is a call that could not connect
+// because nothing listens at the exchange's address (or no host has its
+// name): nothing was sent, and sending again soon will not help.
+func IsConnectionRefused(err error) bool {
+	var ne *NetError
+	if !errors.As(err, &ne) || ne.Sent {
+		return false
+	}
+	var dns *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dns) && dns.IsNotFound
+}
+
+// retryable reports whether a read may be sent again after err. A refused
+// connection is not: it is reported at once rather than after seconds of
+// backoff.
 func retryable(err error) bool {
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || IsConnectionRefused(err) {
 		return false
 	}
 	var ne *NetError
