@@ -115,6 +115,11 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.cacheDir)
 		}
+		if gemini.IsInsufficientFunds(err) {
+			// The account's fee tier may have changed: read its rates
+			// afresh next time.
+			dropFeesCache(x.cacheDir)
+		}
 		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), nonceAtMost: x.nonceAtMost()}
 	}
 	return liveFromGemini(got), nil

@@ -81,3 +81,10 @@ func readFeeRate(ctx context.Context, conn *connection, now time.Time) *plan.Fee
 	}
 	return &plan.Fee{Rate: rate, Source: plan.FeeAccount}
 }
+
+// dropFeesCache forgets the account's cached fee rates.
+func dropFeesCache(dir string) {
+	if path := feesPath(dir); path != "" {
+		os.Remove(path)
+	}
+}

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -26,7 +30,7 @@ func (e *e2e) fundUSD(available string) {
 
 // A buy of 0.01 at 1000 holds 10 USD plus the fee: 10.035 at the
 // simulator's default 35 bps taker rate.
-func TestBudgetHoldsTheFee(t *testing.T) {
+func TestFeeAwareBudget(t *testing.T) {
 	t.Run("fits exactly with the fee: planned and placed", func(t *testing.T) {
 		e := newE2E(t, e2eOptions{})
 		e.configure([]bid{{name: "fee", price: "1000"}})
@@ -80,6 +84,32 @@ func TestBudgetHoldsTheFee(t *testing.T) {
 		r = e.mustRun(exitOK, "plan", "-json", e.dir)
 		if !strings.Contains(r.stdout, `"fee": {`) || !strings.Contains(r.stdout, `"rate": "0.0035"`) || !strings.Contains(r.stdout, `"source": "account"`) {
 			t.Errorf("plan -json does not give the account's fee:\n%s", r)
+		}
+	})
+	t.Run("a stale cached rate is dropped after the exchange refuses for funds", func(t *testing.T) {
+		e := newE2E(t, e2eOptions{})
+		e.configure([]bid{{name: "fee", price: "1000"}})
+		e.fundUSD("10.03")
+		e.mustRun(exitError, "plan", e.dir) // reads and caches the account's rate
+		paths, _ := filepath.Glob(filepath.Join(e.env["ORDERFORM_CACHE_DIR"], "*", "fees.json"))
+		if len(paths) != 1 {
+			t.Fatalf("fee caches %v, want one", paths)
+		}
+		// As if the account's tier had been lower when the rates were read.
+		b, _ := json.Marshal(cachedFee{Fetched: time.Now(), Rate: decimal.Zero})
+		if err := os.WriteFile(paths[0], b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := e.mustRun(exitError, "apply", "-auto-approve", e.dir)
+		if !strings.Contains(r.stdout+r.stderr, "insufficient funds") && !strings.Contains(r.stdout+r.stderr, "InsufficientFunds") {
+			t.Fatalf("want the exchange's refusal for funds:\n%s", r)
+		}
+		if _, err := os.Stat(paths[0]); !os.IsNotExist(err) {
+			t.Errorf("the fee cache survived a refusal for funds: %v", err)
+		}
+		r = e.mustRun(exitError, "plan", e.dir)
+		if !strings.Contains(r.stderr, "plus their fee (0.35%") {
+			t.Errorf("the next plan does not hold the account's rate again:\n%s", r)
 		}
 	})
 	t.Run("a plan that places no buy reads no rates", func(t *testing.T) {
