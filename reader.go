@@ -199,10 +199,12 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 	return nil
 }
 
-// readHistory tells "never placed" from "filled" from "cancelled outside
-// orderform" for desired orders that have no live order: one paged history
-// walk per symbol, never one call per order, from where the last walk left
-// off (history_cache.go). live is the book as read at readAt (local clock).
+// readHistory reads the closed orders of the client order ids in want (by
+// symbol; see historyWanted): every order of each, so that the plan can tell
+// "never placed" from "filled" from "cancelled outside orderform" and count
+// an address's fills (plan/fills.go). One paged history walk per symbol,
+// never one call per order, from where the last walk left off
+// (history_cache.go). live is the book as read at readAt (local clock).
 // It also returns the namespace's other fills in those symbols: closed
 // orders that filled under client order ids not in want (plan.Input.OtherFills).
 func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, []plan.LiveOrder, error) {
