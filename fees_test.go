@@ -39,7 +39,12 @@ func TestFeeAwareBudget(t *testing.T) {
 		if !strings.Contains(r.stdout, "Buys hold their fee too: 0.35%, the account's API fee rate as read from the exchange.") {
 			t.Errorf("the plan does not say which fee rate it holds:\n%s", r)
 		}
-		r = e.mustRun(exitOK, "apply", "-auto-approve", e.dir)
+		saved := filepath.Join(t.TempDir(), "fee.plan")
+		e.mustRun(exitOK, "plan", "-out", saved, e.dir)
+		if r := e.mustRun(exitOK, "show", saved); !strings.Contains(r.stdout, "Buys hold their fee too: 0.35%") {
+			t.Errorf("a saved plan does not keep the fee rate:\n%s", r)
+		}
+		r = e.mustRun(exitOK, "apply", saved)
 		if len(e.live()) != 1 {
 			t.Fatalf("live orders %v after apply, want 1\n%s", e.liveIDs(), r)
 		}
