@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,6 +39,10 @@ type varInput struct {
 // be used to print the diagnostics.
 func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	files, auto, diags := readDir(dir)
+	if len(diags) > 0 && diags[0].Subject == nil { // the directory itself: nothing else to say
+		c, _ := load(dir, nil, nil, nil, opts.Getenv)
+		return c, diags[:1]
+	}
 	var vars []varInput
 	for _, v := range opts.Vars {
 		if !v.File {
@@ -60,12 +66,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 func readDir(dir string) (files, auto []source, diags hcl.Diagnostics) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot read configuration directory",
-			Detail:   err.Error(),
-			Subject:  &hcl.Range{Filename: dir, Start: hcl.InitialPos, End: hcl.InitialPos},
-		})
+		return nil, nil, hcl.Diagnostics{dirDiag(dir, err)}
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -89,6 +90,20 @@ func readDir(dir string) (files, auto []source, diags hcl.Diagnostics) {
 		}
 	}
 	return files, auto, diags
+}
+
+// dirDiag says why dir cannot be read as a configuration directory. It has
+// no subject: there is no place in a file to point at.
+func dirDiag(dir string, err error) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error()}
+	st, serr := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d.Detail = fmt.Sprintf("%s does not exist. Name the directory that holds the configuration's *.hcl files (the current directory when none is given).", dir)
+	case serr == nil && !st.IsDir():
+		d.Detail = fmt.Sprintf("%s is a file. orderform reads all the *.hcl files of a directory as one configuration: name the directory instead, %q.", dir, filepath.Dir(dir))
+	}
+	return d
 }
 
 func fileDiag(path, summary string, err error) *hcl.Diagnostic {
@@ -125,7 +140,6 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 			Severity: hcl.DiagError,
 			Summary:  "No configuration files",
 			Detail:   fmt.Sprintf("The directory %s contains no *.hcl configuration files.", dir),
-			Subject:  &hcl.Range{Filename: dir, Start: hcl.InitialPos, End: hcl.InitialPos},
 		})
 	}
 	var bodies []*hclsyntax.Body
