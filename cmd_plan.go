@@ -164,7 +164,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	// the symbols that get new orders, and the budget the account's fee
 	// rate when it places a buy, and only then: a plan with nothing to
 	// place spends no call on them.
-	extra, needFee := guardTickers(in, p), in.Fee == nil && placesBuy(p)
+	extra, needFee := guardTickers(in, p), in.Fee == nil && p.PlacesBuy()
 	if len(extra) > 0 {
 		var mu sync.Mutex
 		if err := readTickers(e.ctx, conn, extra, snap, &mu); err != nil {
@@ -185,17 +185,6 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		run.diags = append(run.diags, w)
 	}
 	return run
-}
-
-// placesBuy reports whether the plan places a buy, whose hold includes the
-// fee.
-func placesBuy(p *plan.Plan) bool {
-	for _, a := range p.Actions {
-		if (a.Kind == plan.Create || a.Kind == plan.Replace) && a.After != nil && a.After.Side == "buy" {
-			return true
-		}
-	}
-	return false
 }
 
 // guardTickers lists the symbols whose tickers the checks need and the

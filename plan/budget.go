@@ -72,6 +72,9 @@ func (c *computer) checkBudget() {
 		if cancelling(a) {
 			if r, ok := c.rules(a.Before.Symbol); ok {
 				cur, amt := hold(r, a.Before.Side, a.Before.Price, a.Before.RemainingAmount, c.in.Fee)
+				if a.Before.Side == "buy" {
+					c.plan.Fee = c.in.Fee // the release includes the fee the buy held
+				}
 				e := entry(cur)
 				e.line.Released = e.line.Released.Add(amt)
 				e.releasedHidden = e.releasedHidden || holdHidden(a.Before.Side, a.Hidden())

@@ -247,8 +247,9 @@ type Plan struct {
 	// travels with the plan (and in a saved plan, under its signature) so
 	// that apply can run the guards again right before sending.
 	Guard *Guard
-	// Fee is the fee rate the budget held buys to, when the plan places a
-	// buy; nil otherwise.
+	// Fee is the fee rate the budget's buys hold (and the cancelled ones
+	// release) on top of their notional; nil when no figure of the budget
+	// includes a fee.
 	Fee *Fee
 	// Errored is true when Compute reported errors; such a plan must never
 	// be saved or applied.
@@ -298,6 +299,17 @@ type BudgetLine struct {
 func (p *Plan) HasChanges() bool {
 	c, r, x := p.Counts()
 	return c+r+x > 0
+}
+
+// PlacesBuy reports whether the plan places a buy, whose hold includes its
+// fee.
+func (p *Plan) PlacesBuy() bool {
+	for i := range p.Actions {
+		if a := &p.Actions[i]; placing(a) && a.After != nil && a.After.Side == "buy" {
+			return true
+		}
+	}
+	return false
 }
 
 // Counts returns the number of orders to place, to replace and to cancel.

@@ -69,7 +69,7 @@ func RenderHuman(w io.Writer, p *Plan, opts RenderOptions) {
 		fmt.Fprintln(r.w, " The book matches the configuration.")
 		return
 	}
-	if p.Fee != nil {
+	if p.Fee != nil && p.PlacesBuy() {
 		fmt.Fprintf(r.w, "Buys hold their fee too: %s.\n", p.Fee.Describe())
 	}
 	r.p.bold.Fprint(r.w, "Plan:")
