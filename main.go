@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"orderform/internal/command"
 )
 
 func main() {
 	ctx, stop := interruptContext()
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(command.Run(ctx, os.Args[1:], command.Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }
 
 // interruptContext returns a context cancelled by the first Ctrl-C (stop

@@ -1,0 +1,289 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"orderform/apply"
+	"orderform/gemini"
+	"orderform/plan"
+	"orderform/spec"
+)
+
+func cmdApply(e *cliEnv, args []string) int {
+	fs := newFlagSet("apply", "[DIR | PLANFILE]", "Plan and carry out the cancels and placements that make the live book match the configuration in DIR,\nor carry out exactly the actions of a plan saved with `orderform plan -out=PLANFILE`.", e.stderr)
+	var (
+		vf          varFlags
+		lf          lockFlags
+		sel         selection
+		autoApprove = fs.Bool("auto-approve", false, "skip the confirmation prompt")
+		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
+		noColor     = fs.Bool("no-color", false, "disable color")
+		allowChange = fs.Bool("allow-config-change", false, "apply a saved plan although the configuration it was made from has changed since")
+	)
+	vf.register(fs)
+	sel.register(fs)
+	lf.register(fs)
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	arg, ok := oneDir(e, "apply", rest)
+	if !ok {
+		return exitError
+	}
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
+		if len(vf.args) > 0 || len(sel.targets) > 0 || len(sel.replaces) > 0 {
+			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
+			return exitError
+		}
+		return applySaved(e, arg, lf, *jsonOut, *noColor, *allowChange)
+	}
+	if *allowChange {
+		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
+		return exitError
+	}
+	return applyDir(e, applyRequest{
+		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces, lock: &lf, operation: "apply"},
+		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
+		title:  "Do you want to apply these changes?",
+		detail: "orderform will carry out the actions described above.",
+	})
+}
+
+type applyRequest struct {
+	opts                          planOptions
+	autoApprove, jsonOut, noColor bool
+	title, detail                 string
+}
+
+// applyDir plans, shows the plan, asks, and applies.
+func applyDir(e *cliEnv, req applyRequest) int {
+	if req.jsonOut && !req.autoApprove {
+		fmt.Fprintln(e.stderr, "Error: -json needs -auto-approve (or a saved plan file): there is no prompt to answer in JSON mode.")
+		return exitError
+	}
+	if !req.autoApprove && !interactive(e) {
+		fmt.Fprintln(e.stderr, "Error: no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file.")
+		return exitError
+	}
+	out := e.stdout
+	if req.jsonOut {
+		out = e.stderr // stdout carries the JSON events alone
+	}
+	color := useColor(e, req.noColor || req.jsonOut, out)
+	req.opts.trade = true
+	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
+	if r == nil {
+		if req.jsonOut {
+			writeJSONFailure(e, "no plan could be made (see stderr); nothing was changed")
+		}
+		return exitError
+	}
+	defer r.close()
+	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
+	if r.diags.HasErrors() {
+		fmt.Fprintln(e.stderr, "The plan has errors; nothing was changed. Fix them and run apply again.")
+		if req.jsonOut {
+			writeJSONFailure(e, "the plan has errors (see stderr); nothing was changed")
+		}
+		return exitError
+	}
+	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(r.plan.Target))
+	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
+	if !r.plan.HasChanges() {
+		if req.jsonOut {
+			writeJSONSummary(e, nil, r.plan)
+		}
+		return exitOK
+	}
+	if !req.autoApprove && !confirm(e, req.title, req.detail, r.plan.Target, color) {
+		fmt.Fprintln(e.stdout, "Apply cancelled. Nothing was changed.")
+		return exitError
+	}
+	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)
+}
+
+// applySaved verifies the plan's signature, re-reads the exchange, refuses
+// a plan that is expired, aimed at another target, stale, or made from a
+// configuration that has changed since (unless allowChange), and then does
+// exactly the saved actions, checking the market once more before sending.
+func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) int {
+	s, err := plan.Load(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	out := e.stdout
+	if jsonOut {
+		out = e.stderr
+	}
+	color := useColor(e, noColor || jsonOut, out)
+	conn, err := connectTarget(e, s.Target)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	defer conn.close()
+	if err := s.Verify(conn.planKey); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
+		return exitError
+	}
+	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(conn.target))
+	if !configUnchanged(e, path, s, allowChange) {
+		return exitError
+	}
+	if !requireTrader(e, conn, useColor(e, noColor, e.stderr)) {
+		return exitError
+	}
+	if lf.enabled {
+		l, err := acquireLock(e.ctx, e, conn.target, "apply", path, lf.timeout)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		defer l.release()
+	}
+	readAt := time.Now()
+	live, err := conn.client.ActiveOrders(e.ctx)
+	if err != nil {
+		reportReadError(e.stderr, err, conn, "DIR")
+		return exitError
+	}
+	lo := make([]plan.LiveOrder, 0, len(live))
+	for _, o := range live {
+		lo = append(lo, liveFromGemini(o))
+	}
+	fp := plan.Fingerprint(lo, s.Target.Namespace)
+	if creates := plan.Creates(s.Plan); len(creates) > 0 {
+		// An order the plan creates may have been placed since, and have
+		// filled: the live orders would not show it, its history does.
+		hist, _, err := readHistory(e.ctx, conn, creates, lo, readAt)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		fp += plan.HistoryFingerprint(s.Plan, hist)
+	}
+	if err := s.Check(time.Now(), conn.target, fp); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
+		return exitError
+	}
+	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
+	if w := clockWarning(conn.client); w != nil {
+		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
+	}
+	if !s.Plan.HasChanges() {
+		return exitOK
+	}
+	return execute(e, conn, s.Plan, readAt, jsonOut, color)
+}
+
+// configUnchanged compares the configuration directory a saved plan was
+// made from, when it is at hand (its absolute path, else the path given to
+// plan, from the current directory), with the digest the plan recorded. A
+// change is an error unless allowChange; a directory that is not here is a
+// note. Variable values are not compared: -var and -var-file belong to plan.
+func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bool {
+	if s.FilesDigest == "" {
+		return true
+	}
+	dir, digest, err := s.ConfigDir, "", error(nil)
+	for _, d := range []string{s.ConfigDir, s.ConfigDirRelative} {
+		if d == "" {
+			continue
+		}
+		if digest, err = spec.DirDigest(d); err == nil {
+			dir = d
+			break
+		}
+	}
+	switch {
+	case digest == "":
+		fmt.Fprintf(e.stderr, "Note: the configuration directory the plan was made from (%s) is not here, so whether it changed since was not checked.\n", s.ConfigDir)
+		return true
+	case digest == s.FilesDigest:
+		return true
+	case allowChange:
+		fmt.Fprintf(e.stderr, "Warning: the configuration in %s has changed since the plan was made; applying the saved plan as it is (-allow-config-change).\n", dir)
+		return true
+	}
+	fmt.Fprintf(e.stderr, "Error: %s: the configuration in %s has changed since the plan was made (a file was edited, added or removed), so the plan may no longer be what it says. Run orderform plan -out again, or pass -allow-config-change to apply the saved plan as it is.\n", path, dir)
+	return false
+}
+
+// execute carries out a plan and reports. readAt is the local time just
+// before the book the plan rests on was read.
+func execute(e *cliEnv, conn *connection, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
+	hooks := apply.TextHooks(e.stdout)
+	if jsonOut {
+		hooks = apply.JSONHooks(e.stdout)
+	} else {
+		fmt.Fprintln(e.stdout)
+	}
+	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir, timeNonce: conn.target.Nonce == "time"}, p, apply.Options{
+		Namespace: p.Target.Namespace,
+		Hooks:     hooks,
+		ReadAt:    exchangeTimeAtLeast(conn.client, readAt),
+		Market: func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error) {
+			return readMarket(ctx, conn, needs)
+		},
+		// The client sends one private request at a time per key anyway;
+		// one step at a time means that after Ctrl-C nothing queued is sent.
+		Concurrency: 1,
+	})
+	if p.Destroy {
+		rep.Verb = "Destroy"
+	}
+	if jsonOut {
+		writeJSONSummary(e, rep, p)
+		rep.Render(e.stderr, false)
+	} else {
+		fmt.Fprintln(e.stdout)
+		rep.Render(e.stdout, color)
+	}
+	if !rep.OK() {
+		return exitError
+	}
+	return exitOK
+}
+
+// writeJSONFailure ends an `apply -json` stream that never reached the
+// exchange's orders, so that a machine reading stdout alone sees why.
+func writeJSONFailure(e *cliEnv, message string) {
+	b, _ := json.Marshal(map[string]any{"type": "summary", "ok": false, "changes": 0, "message": message})
+	fmt.Fprintf(e.stdout, "%s\n", b)
+}
+
+func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
+	line := map[string]any{"type": "summary", "ok": true, "changes": 0}
+	if rep != nil {
+		line["ok"] = rep.OK()
+		line["changes"] = rep.Changes()
+		line["message"] = rep.Summary()
+		line["interrupted"] = rep.Interrupted
+	} else {
+		line["message"] = "No changes. The book matches the configuration."
+	}
+	b, _ := json.Marshal(line)
+	fmt.Fprintf(e.stdout, "%s\n", b)
+}
+
+// exchangeTimeAtLeast returns a time on the exchange's clock no later than
+// the moment the local clock read local: now plus the lowest offset the
+// exchange's answers allow, less the time elapsed since (measured on the
+// monotonic clock, so that a step of the wall clock meanwhile, say during
+// the prompt, does not move it). Zero when no answer has told the offset.
+func exchangeTimeAtLeast(c *gemini.Client, local time.Time) time.Time {
+	lo, _, known := c.ClockBounds()
+	if !known || local.IsZero() {
+		return time.Time{}
+	}
+	now := time.Now()
+	return now.Add(lo - now.Sub(local))
+}

@@ -1,0 +1,30 @@
+package command
+
+func cmdDestroy(e *cliEnv, args []string) int {
+	fs := newFlagSet("destroy", "[DIR]", "Cancel every order of the configuration's namespace. Orders of other namespaces and orders not\nplaced by orderform are never touched (orderform never uses Gemini's cancel-all or cancel-session).", e.stderr)
+	var (
+		vf          varFlags
+		lf          lockFlags
+		targets     stringList
+		autoApprove = fs.Bool("auto-approve", false, "skip the confirmation prompt")
+		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve)")
+		noColor     = fs.Bool("no-color", false, "disable color")
+	)
+	vf.register(fs)
+	lf.register(fs)
+	fs.Var(&targets, "target", "cancel only `ADDR` (repeatable)")
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := oneDir(e, "destroy", rest)
+	if !ok {
+		return exitError
+	}
+	return applyDir(e, applyRequest{
+		opts:        planOptions{dir: dir, vars: vf.args, targets: targets, destroy: true, lock: &lf, operation: "destroy"},
+		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
+		title:  "Do you really want to cancel every order of this namespace?",
+		detail: "orderform will cancel all the orders listed above. There is no undo.",
+	})
+}

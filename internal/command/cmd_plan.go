@@ -1,0 +1,429 @@
+package command
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"orderform/plan"
+	"orderform/spec"
+)
+
+// planOptions are the inputs of one plan, from the command line.
+type planOptions struct {
+	dir      string
+	vars     []spec.VarArg
+	targets  []string
+	replaces []string
+	destroy  bool
+	trade    bool // for apply or destroy: the key must hold the Trader role
+	// lock, when set, is taken before the book is read and held until
+	// the planRun is closed (apply and destroy; operation names the run).
+	lock      *lockFlags
+	operation string
+}
+
+// planRun is a computed plan with what it was computed from.
+type planRun struct {
+	cfg  *spec.Config
+	conn *connection
+	plan *plan.Plan
+	live []plan.LiveOrder
+	// history is, by client order id, the closed orders read for the plan
+	// (historyWanted).
+	history map[string][]plan.LiveOrder
+	diags   hcl.Diagnostics
+	// readAt is the local time just before the book was read.
+	readAt time.Time
+	lock   *runLock // held from before the read until close
+}
+
+func (r *planRun) close() {
+	if r != nil && r.conn != nil {
+		r.conn.close()
+	}
+	if r != nil {
+		r.lock.release()
+	}
+}
+
+// makePlan loads the configuration, reads the exchange and computes the
+// plan. Configuration problems are found before anything touches the
+// network. On failure it has printed why and returns nil.
+func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
+	cfg, diags := spec.Load(opts.dir, spec.Options{Getenv: e.getenv, Vars: opts.vars})
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, configFiles(cfg), diags, color)
+		return nil
+	}
+	first, d := cfg.Orders(nil) // what is known without the network
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, cfg.Files, diags, color)
+		return nil
+	}
+	for _, a := range append(append([]string{}, opts.targets...), opts.replaces...) {
+		if !addressKnown(a, first) {
+			fmt.Fprintf(e.stderr, "Error: %s matches no order of the configuration in %s\n", a, opts.dir)
+			return nil
+		}
+	}
+
+	conn, err := connect(e.ctx, e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return nil
+	}
+	run := &planRun{cfg: cfg, conn: conn}
+	if opts.lock != nil && opts.lock.enabled {
+		l, err := acquireLock(e.ctx, e, conn.target, opts.operation, opts.dir, opts.lock.timeout)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			run.close()
+			return nil
+		}
+		run.lock = l
+	}
+	now := time.Now()
+	run.readAt = now
+
+	needs := readNeeds{}
+	if !opts.destroy {
+		needs = needsOf(cfg)
+	}
+	needs.trade = opts.trade
+	snap, err := readExchange(e.ctx, conn, needs, now)
+	if err != nil {
+		reportReadError(e.stderr, err, conn, opts.dir)
+		run.close()
+		return nil
+	}
+	diags = append(diags, keyWarnings(snap.roles)...)
+	run.live = snap.live
+	if err := readMoreRules(e.ctx, conn, snap, now); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		run.close()
+		return nil
+	}
+
+	in := plan.Input{
+		Target:   conn.target,
+		Live:     snap.live,
+		Rules:    snap.rules,
+		Tickers:  snap.tickers,
+		Balances: snap.balances,
+		Targets:  opts.targets,
+		Replace:  opts.replaces,
+		Destroy:  opts.destroy,
+	}
+	for _, m := range cfg.Moved {
+		in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
+	}
+	in.Blocks, in.ClientOrderID = planBlocks(cfg)
+	if opts.destroy {
+		// Only the addresses and prevent_cancel matter: every managed order
+		// is cancelled, under the address the configuration gives it.
+		for _, o := range first {
+			in.Desired = append(in.Desired, planOrder(o))
+		}
+	} else {
+		diags = append(diags, unknownSymbolDiags(cfg, first, snap)...)
+		if diags.HasErrors() {
+			printDiagnostics(e.stderr, cfg.Files, diags, color)
+			run.close()
+			return nil
+		}
+		orders, d := cfg.Orders(dataFrom(snap))
+		diags = append(diags, d...)
+		if diags.HasErrors() {
+			printDiagnostics(e.stderr, cfg.Files, diags, color)
+			run.close()
+			return nil
+		}
+		for _, o := range orders {
+			in.Desired = append(in.Desired, planOrder(o))
+		}
+		in.Guard = guardFrom(cfg.Guard)
+		hist, others, err := readHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.live), snap.live, now)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			run.close()
+			return nil
+		}
+		in.History, in.OtherFills = hist, others
+		run.history = hist
+	}
+	in.Fee = cachedFeeRate(conn.cacheDir, now)
+	p, d := plan.Compute(in)
+	// The guards that compare prices with the market need the tickers of
+	// the symbols that get new orders, and the budget the account's fee
+	// rate when it places a buy, and only then: a plan with nothing to
+	// place spends no call on them.
+	extra, needFee := guardTickers(in, p), in.Fee == nil && p.PlacesBuy()
+	if len(extra) > 0 {
+		var mu sync.Mutex
+		if err := readTickers(e.ctx, conn, extra, snap, &mu); err != nil {
+			reportReadError(e.stderr, err, conn, opts.dir)
+			run.close()
+			return nil
+		}
+		in.Tickers = snap.tickers
+	}
+	if needFee {
+		in.Fee = readFeeRate(e.ctx, conn, now)
+	}
+	if len(extra) > 0 || needFee {
+		p, d = plan.Compute(in)
+	}
+	run.plan, run.diags = p, append(diags, d...)
+	if w := clockWarning(conn.client); w != nil {
+		run.diags = append(run.diags, w)
+	}
+	return run
+}
+
+// guardTickers lists the symbols whose tickers the checks need and the
+// plan has not read: those of orders to be placed, when a guard bounds
+// prices by the market or the order is maker-or-cancel (the "would take"
+// warning). apply reads the same ones again right before sending
+// (plan.NeedsOf).
+func guardTickers(in plan.Input, p *plan.Plan) []string {
+	var out []string
+	for _, sym := range plan.NeedsOf(p).Tickers {
+		if _, ok := in.Tickers[sym]; !ok {
+			out = append(out, sym)
+		}
+	}
+	return out
+}
+
+// needsOf lists what the plan must read before evaluating the orders: the
+// rules of every symbol in use, and the tickers of ticker data sources. The
+// guards' tickers are read later, for the symbols that get new orders.
+func needsOf(cfg *spec.Config) readNeeds {
+	n := readNeeds{symbols: cfg.Symbols()}
+	tick := map[string]bool{}
+	for _, d := range cfg.Data {
+		if d.Kind == "ticker" && !tick[d.Symbol] {
+			tick[d.Symbol] = true
+			n.tickers = append(n.tickers, d.Symbol)
+		}
+	}
+	sort.Strings(n.tickers)
+	return n
+}
+
+// historyWanted returns, by client order id, the symbols of the desired
+// orders whose closed orders the plan needs (fill accounting by address,
+// plan/fills.go): those with no live order (under their own id or an id
+// moved to them), and those whose live order has partly filled or carries
+// less than, or other than, the declared amount; with the ids of the
+// addresses moved to them. A book of untouched live orders costs no walk.
+func historyWanted(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrder) map[string]string {
+	byID := map[string][]*plan.LiveOrder{}
+	for i := range live {
+		byID[live[i].ClientOrderID] = append(byID[live[i].ClientOrderID], &live[i])
+	}
+	movedFrom := map[string][]string{}
+	for _, m := range moved {
+		movedFrom[m.ToClientOrderID] = append(movedFrom[m.ToClientOrderID], m.FromClientOrderID)
+	}
+	want := map[string]string{}
+	for _, o := range desired {
+		ids := append([]string{o.ClientOrderID}, movedFrom[o.ClientOrderID]...)
+		n, needed := 0, false
+		for _, id := range ids {
+			for _, l := range byID[id] {
+				n++
+				needed = needed || l.ExecutedAmount.IsPositive() || !l.OriginalAmount.Equal(o.Amount)
+			}
+		}
+		if n > 0 && !needed {
+			continue
+		}
+		for _, id := range ids {
+			want[id] = o.Symbol // its orders may have filled under an old address too
+		}
+	}
+	return want
+}
+
+func dataFrom(s *snapshot) *spec.Data {
+	d := &spec.Data{
+		Tickers:  map[string]spec.TickerData{},
+		Symbols:  map[string]spec.SymbolData{},
+		Balances: map[string]spec.BalanceData{},
+	}
+	for sym, t := range s.tickers {
+		d.Tickers[sym] = spec.TickerData{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+	}
+	for sym, r := range s.rules {
+		d.Symbols[sym] = spec.SymbolData{PriceIncrement: r.PriceIncrement, AmountIncrement: r.AmountIncrement, MinAmount: r.MinAmount, Base: r.Base, Quote: r.Quote, Status: r.Status}
+	}
+	for cur, b := range s.balances {
+		d.Balances[cur] = spec.BalanceData{Amount: b.Amount, Available: b.Available}
+	}
+	return d
+}
+
+func guardFrom(g *spec.Guard) *plan.Guard {
+	if g == nil {
+		return nil
+	}
+	return &plan.Guard{
+		MaxOrderNotional:  g.MaxOrderNotional,
+		MaxOpenNotional:   g.MaxOpenNotional,
+		MaxPriceDeviation: g.MaxPriceDeviation,
+		AllowCrossing:     g.AllowCrossing,
+		Range:             g.Range,
+	}
+}
+
+// unknownSymbolDiags points at every order and data source that names a
+// symbol the exchange does not list.
+func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *snapshot) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, o := range orders {
+		if _, bad := s.unknown[o.Symbol]; bad {
+			r := o.Range
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown symbol",
+				Detail:   fmt.Sprintf("%s: the exchange does not list symbol %q. Symbols are lower case, base then quote, as in \"btcusd\".", o.Address, o.Symbol),
+				Subject:  &r,
+			})
+		}
+	}
+	for _, d := range cfg.Data {
+		if _, bad := s.unknown[d.Symbol]; bad && d.Symbol != "" {
+			r := d.Range
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown symbol",
+				Detail:   fmt.Sprintf("data.%s.%s: the exchange does not list symbol %q.", d.Kind, d.Name, d.Symbol),
+				Subject:  &r,
+			})
+		}
+	}
+	return diags
+}
+
+// addressKnown reports whether a -target or -replace address names an
+// order (or, without an index, a group of orders) of the configuration.
+func addressKnown(addr string, orders []spec.Order) bool {
+	for _, o := range orders {
+		if o.Address == addr || (len(o.Address) > len(addr) && o.Address[:len(addr)] == addr && o.Address[len(addr)] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
+func configFiles(cfg *spec.Config) map[string]*hcl.File {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Files
+}
+
+func cmdPlan(e *cliEnv, args []string) int {
+	fs := newFlagSet("plan", "[DIR]", "Show the cancels and placements that would make the live book match the configuration in DIR (default \".\").", e.stderr)
+	var (
+		vf       varFlags
+		sel      selection
+		out      = fs.String("out", "", "save the plan to `FILE`, for `orderform apply FILE`")
+		expiry   = fs.Duration("out-expiry", 15*time.Minute, "how long a saved plan stays valid")
+		jsonOut  = fs.Bool("json", false, "print the plan as one JSON document (docs/json-format.md)")
+		detailed = fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 1 on error, 2 when there are changes")
+		noColor  = fs.Bool("no-color", false, "disable color")
+		destroy  = fs.Bool("destroy", false, "plan to cancel every order of the namespace")
+	)
+	vf.register(fs)
+	sel.register(fs)
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := oneDir(e, "plan", rest)
+	if !ok {
+		return exitError
+	}
+	if *out != "" {
+		// Refuse a plan file that cannot be written before reading the exchange.
+		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
+			fmt.Fprintf(e.stderr, "Error: cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.\n", *out, filepath.Dir(*out))
+			return exitError
+		}
+	}
+	if *out != "" && *expiry <= 0 {
+		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", *expiry)
+		return exitError
+	}
+	color := useColor(e, *noColor || *jsonOut, e.stdout)
+	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: *destroy}, color)
+	if r == nil {
+		return exitError
+	}
+	defer r.close()
+	if *jsonOut {
+		if err := plan.RenderJSONWith(e.stdout, r.plan, r.diags, plan.RenderOptions{Sensitive: r.cfg.SensitiveValues()}); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+	} else {
+		printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, *noColor, e.stderr))
+		if !r.diags.HasErrors() {
+			fmt.Fprintf(e.stdout, "Exchange: %s\n\n", describeTarget(r.plan.Target))
+			plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
+		}
+	}
+	if r.diags.HasErrors() {
+		if !*jsonOut {
+			fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
+		}
+		return exitError
+	}
+	if *out != "" {
+		if err := savePlan(*out, r, *expiry); err != nil {
+			fmt.Fprintf(e.stderr, "Error: save the plan: %v\n", err)
+			return exitError
+		}
+		if !*jsonOut {
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", *out, expiry.String(), *out)
+		}
+	}
+	if *detailed && r.plan.HasChanges() {
+		return exitChanges
+	}
+	return exitOK
+}
+
+func savePlan(path string, r *planRun, expiry time.Duration) error {
+	if expiry <= 0 {
+		return fmt.Errorf("-out-expiry must be positive")
+	}
+	now := time.Now().UTC()
+	dir, err := filepath.Abs(r.cfg.Dir)
+	if err != nil {
+		dir = ""
+	}
+	s := &plan.Saved{
+		CreatedAt:       now,
+		ExpiresAt:       now.Add(expiry),
+		Target:          r.plan.Target,
+		ConfigDigest:    r.cfg.Digest(),
+		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace) + plan.HistoryFingerprint(r.plan, r.history),
+		ConfigDir:       dir,
+		FilesDigest:     r.cfg.FilesDigest(),
+		Plan:            r.plan,
+	}
+	if !filepath.IsAbs(r.cfg.Dir) {
+		s.ConfigDirRelative = filepath.Clean(r.cfg.Dir)
+	}
+	return plan.Save(path, s, r.conn.planKey)
+}

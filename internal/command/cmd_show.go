@@ -1,0 +1,256 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"orderform/plan"
+	"orderform/spec"
+)
+
+func cmdShow(e *cliEnv, args []string) int {
+	fs := newFlagSet("show", "[DIR | PLANFILE]", "Show the namespace's live orders and the balances, or a saved plan.", e.stderr)
+	var vf varFlags
+	jsonOut := fs.Bool("json", false, "print JSON")
+	noColor := fs.Bool("no-color", false, "disable color")
+	vf.register(fs)
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	arg, ok := oneDir(e, "show", rest)
+	if !ok {
+		return exitError
+	}
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
+		return showPlanFile(e, arg, *jsonOut, useColor(e, *noColor || *jsonOut, e.stdout))
+	}
+	return showLive(e, arg, vf.args, *jsonOut)
+}
+
+func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
+	s, err := plan.Load(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	if jsonOut {
+		if err := plan.RenderJSON(e.stdout, s.Plan, nil); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "Saved plan %s\n  for:     %s\n  created: %s\n  expires: %s", path, describeTarget(s.Target), s.CreatedAt.Local().Format(time.RFC3339), s.ExpiresAt.Local().Format(time.RFC3339))
+	if time.Now().After(s.ExpiresAt) {
+		fmt.Fprint(e.stdout, " (expired: plan again)")
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprintln(e.stdout)
+	plan.RenderHuman(e.stdout, s.Plan, plan.RenderOptions{Color: color})
+	return exitOK
+}
+
+// liveView is `show -json DIR`.
+type liveView struct {
+	FormatVersion string        `json:"format_version"`
+	Target        plan.Target   `json:"target"`
+	Orders        []liveRow     `json:"orders"`
+	LeftAlone     leftAlone     `json:"left_alone"`
+	Balances      []balanceView `json:"balances"`
+}
+
+type liveRow struct {
+	Address         string   `json:"address,omitempty"`
+	ClientOrderID   string   `json:"client_order_id"`
+	OrderID         string   `json:"order_id"`
+	Symbol          string   `json:"symbol"`
+	Side            string   `json:"side"`
+	Type            string   `json:"type"`
+	Amount          *string  `json:"amount"`
+	Executed        *string  `json:"executed_amount"`
+	Price           *string  `json:"price"`
+	StopPrice       *string  `json:"stop_price,omitempty"`
+	Options         []string `json:"options"`
+	InConfiguration bool     `json:"in_configuration"`
+	// Sensitive names the attributes whose values are null: those the
+	// configuration computes from sensitive variables.
+	Sensitive []string `json:"sensitive"`
+}
+
+type leftAlone struct {
+	Unmanaged int `json:"unmanaged"`
+	Foreign   int `json:"other_namespaces"`
+}
+
+type balanceView struct {
+	Currency  string `json:"currency"`
+	Amount    string `json:"amount"`
+	Available string `json:"available"`
+}
+
+func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
+	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vars})
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, false, e.stderr))
+		return exitError
+	}
+	orders, _ := cfg.Orders(nil) // addresses are known without the network
+	addr := map[string]string{}
+	hidden := map[string][]string{}
+	for _, o := range orders {
+		addr[o.ClientOrderID] = o.Address
+		hidden[o.ClientOrderID] = o.Sensitive
+	}
+	for _, m := range cfg.Moved {
+		addr[m.FromClientOrderID] = m.To + " (moved from " + m.From + ")"
+	}
+	conn, err := connect(e.ctx, e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	defer conn.close()
+	live, err := conn.client.ActiveOrders(e.ctx)
+	if err != nil {
+		reportReadError(e.stderr, err, conn, dir)
+		return exitError
+	}
+	bals, err := conn.client.Balances(e.ctx)
+	if err != nil {
+		reportReadError(e.stderr, err, conn, dir)
+		return exitError
+	}
+	v := liveView{FormatVersion: "1.0", Target: conn.target, Orders: []liveRow{}, Balances: []balanceView{}}
+	for _, g := range live {
+		o := liveFromGemini(g)
+		switch {
+		case plan.IsManaged(conn.target.Namespace, o.ClientOrderID):
+		case strings.HasPrefix(o.ClientOrderID, "of:"):
+			v.LeftAlone.Foreign++
+			continue
+		default:
+			v.LeftAlone.Unmanaged++
+			continue
+		}
+		sens := hidden[o.ClientOrderID]
+		val := func(attr string, d fmt.Stringer) *string {
+			if slices.Contains(sens, attr) {
+				return nil
+			}
+			s := d.String()
+			return &s
+		}
+		row := liveRow{Address: addr[o.ClientOrderID], ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
+			Amount: val("amount", o.OriginalAmount), Executed: val("amount", o.ExecutedAmount), Price: val("price", o.Price), Options: o.Options,
+			Sensitive: []string{}}
+		row.InConfiguration = row.Address != ""
+		if o.Type == "stop-limit" {
+			row.StopPrice = val("stop_price", o.StopPrice)
+		}
+		for _, attr := range []string{"amount", "price", "stop_price"} {
+			if slices.Contains(sens, attr) {
+				row.Sensitive = append(row.Sensitive, attr)
+			}
+		}
+		if row.Options == nil {
+			row.Options = []string{}
+		}
+		v.Orders = append(v.Orders, row)
+	}
+	nameRemoved(v.Orders, cfg)
+	sort.Slice(v.Orders, func(i, j int) bool {
+		if v.Orders[i].Address != v.Orders[j].Address {
+			return v.Orders[i].Address < v.Orders[j].Address
+		}
+		return v.Orders[i].ClientOrderID < v.Orders[j].ClientOrderID
+	})
+	for _, b := range bals {
+		if b.Amount.IsZero() && b.Available.IsZero() {
+			continue
+		}
+		v.Balances = append(v.Balances, balanceView{Currency: strings.ToUpper(b.Currency), Amount: b.Amount.String(), Available: b.Available.String()})
+	}
+	sort.Slice(v.Balances, func(i, j int) bool { return v.Balances[i].Currency < v.Balances[j].Currency })
+	if jsonOut {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			return exitError
+		}
+		return exitOK
+	}
+	renderLive(e.stdout, v)
+	return exitOK
+}
+
+func renderLive(w io.Writer, v liveView) {
+	fmt.Fprintf(w, "Exchange: %s\n\n", describeTarget(v.Target))
+	if len(v.Orders) == 0 {
+		fmt.Fprintln(w, "No live orders in this namespace.")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ADDRESS\tSYMBOL\tSIDE\tTYPE\tAMOUNT\tFILLED\tPRICE\tORDER ID")
+		for _, o := range v.Orders {
+			a := o.Address
+			switch {
+			case a == "":
+				a = o.ClientOrderID + " (not in configuration)"
+			case !o.InConfiguration:
+				a += " (not in configuration)"
+			}
+			price := shown(o.Price)
+			if o.Type == "stop-limit" {
+				price += " (stop " + shown(o.StopPrice) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a, o.Symbol, o.Side, o.Type, shown(o.Amount), shown(o.Executed), price, o.OrderID)
+		}
+		tw.Flush()
+	}
+	if n := v.LeftAlone.Unmanaged + v.LeftAlone.Foreign; n > 0 {
+		fmt.Fprintf(w, "\n%d other live orders are not managed by this configuration (%d unmanaged, %d of other namespaces).\n", n, v.LeftAlone.Unmanaged, v.LeftAlone.Foreign)
+	}
+	fmt.Fprintln(w, "\nBalances:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CURRENCY\tAMOUNT\tAVAILABLE")
+	for _, b := range v.Balances {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", b.Currency, b.Amount, b.Available)
+	}
+	tw.Flush()
+}
+
+// shown is a value of a live order's row, or a stand-in when it is hidden.
+func shown(v *string) string {
+	if v == nil {
+		return "(sensitive value)"
+	}
+	return *v
+}
+
+// nameRemoved gives the orders the configuration no longer declares the
+// address they had, where it can be recovered (a lowered count's indexes).
+func nameRemoved(rows []liveRow, cfg *spec.Config) {
+	ids := map[string]bool{}
+	for _, r := range rows {
+		if r.Address == "" {
+			ids[r.ClientOrderID] = true
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	blocks, clientOrderID := planBlocks(cfg)
+	found := plan.Recover(blocks, clientOrderID, ids)
+	for i := range rows {
+		if a, ok := found[rows[i].ClientOrderID]; ok && rows[i].Address == "" {
+			rows[i].Address = a
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"orderform/spec"
+)
+
+// cmdValidate checks a configuration without touching the network:
+// everything that does not depend on a data source. Exit 0 when valid, 1
+// with errors (warnings alone do not fail).
+func cmdValidate(e *cliEnv, args []string) int {
+	fs := newFlagSet("validate", "[DIR]", "Check the configuration in DIR (default \".\") without touching the network.", e.stderr)
+	var vf varFlags
+	jsonOut := fs.Bool("json", false, "print the result as one JSON document")
+	noColor := fs.Bool("no-color", false, "disable color")
+	vf.register(fs)
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := oneDir(e, "validate", rest)
+	if !ok {
+		return exitError
+	}
+	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vf.args})
+	if *jsonOut {
+		doc := validateJSON(configFiles(cfg), diags)
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			fmt.Fprintf(e.stderr, "orderform validate: %v\n", err)
+			return exitError
+		}
+		if !doc.Valid {
+			return exitError
+		}
+		return exitOK
+	}
+	printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
+	if diags.HasErrors() {
+		return exitError
+	}
+	p := newPalette(useColor(e, *noColor, e.stdout))
+	p.ok.Fprint(e.stdout, "Success!")
+	fmt.Fprintln(e.stdout, " The configuration is valid.")
+	return exitOK
+}
+
+// The JSON document of validate -json, shaped like Terraform's.
+type (
+	validateDoc struct {
+		FormatVersion string     `json:"format_version"`
+		Valid         bool       `json:"valid"`
+		ErrorCount    int        `json:"error_count"`
+		WarningCount  int        `json:"warning_count"`
+		Diagnostics   []jsonDiag `json:"diagnostics"`
+	}
+	jsonDiag struct {
+		Severity string       `json:"severity"` // "error" | "warning"
+		Summary  string       `json:"summary"`
+		Detail   string       `json:"detail"`
+		Range    *jsonRange   `json:"range,omitempty"`
+		Snippet  *jsonSnippet `json:"snippet,omitempty"`
+	}
+	jsonRange struct {
+		Filename string  `json:"filename"`
+		Start    jsonPos `json:"start"`
+		End      jsonPos `json:"end"`
+	}
+	jsonPos struct {
+		Line   int `json:"line"`
+		Column int `json:"column"`
+		Byte   int `json:"byte"`
+	}
+	jsonSnippet struct {
+		Code                 string `json:"code"`
+		StartLine            int    `json:"start_line"`
+		HighlightStartOffset int    `json:"highlight_start_offset"`
+		HighlightEndOffset   int    `json:"highlight_end_offset"`
+	}
+)
+
+func validateJSON(files map[string]*hcl.File, diags hcl.Diagnostics) validateDoc {
+	doc := validateDoc{FormatVersion: "1.0", Diagnostics: []jsonDiag{}}
+	for _, d := range diags {
+		jd := jsonDiag{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+			doc.WarningCount++
+		} else {
+			doc.ErrorCount++
+		}
+		if r := d.Subject; r != nil {
+			jd.Range = &jsonRange{
+				Filename: r.Filename,
+				Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+				End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+			}
+			jd.Snippet = snippetOf(files, *r)
+		}
+		doc.Diagnostics = append(doc.Diagnostics, jd)
+	}
+	doc.Valid = doc.ErrorCount == 0
+	return doc
+}
+
+// snippetOf is the source line of r's start, with the highlighted part as
+// byte offsets into it, or nil when the source is not available.
+func snippetOf(files map[string]*hcl.File, r hcl.Range) *jsonSnippet {
+	f := files[r.Filename]
+	if f == nil {
+		return nil
+	}
+	line, start, ok := sourceLine(f.Bytes, r.Start.Line)
+	if !ok {
+		return nil
+	}
+	hs := clamp(r.Start.Byte-start, 0, len(line))
+	he := len(line)
+	if r.End.Line == r.Start.Line {
+		he = clamp(r.End.Byte-start, hs, len(line))
+	}
+	return &jsonSnippet{Code: line, StartLine: r.Start.Line, HighlightStartOffset: hs, HighlightEndOffset: he}
+}

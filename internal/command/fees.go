@@ -1,0 +1,90 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"orderform/plan"
+)
+
+// Gemini holds a buy's fee with the order: price × amount × (1 + rate) of
+// the quote currency. The budget holds the same, at the account's rates
+// (POST /v1/notionalvolume), read once a day per exchange and key like the
+// symbol rules; when they cannot be read, at the highest API taker rate of
+// Gemini's fee schedule, and the plan says which.
+
+// feesTTL: an account's fee tier follows its 30-day volume; a day is fresh
+// enough, and a plan that places no buy never reads them.
+const feesTTL = 24 * time.Hour
+
+// highestTakerFeeBps is the highest API taker rate of Gemini's fee
+// schedule (its lowest volume tier), in basis points: the rate a budget
+// assumes when the account's own cannot be read. Erring high only refuses
+// an order that would have fitted.
+const highestTakerFeeBps = 40
+
+type cachedFee struct {
+	Fetched time.Time       `json:"fetched"`
+	Rate    decimal.Decimal `json:"rate"`
+}
+
+func feesPath(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "fees.json")
+}
+
+// cachedFeeRate returns the account's fee rate from the cache when it is
+// fresh; nil otherwise. It sends nothing.
+func cachedFeeRate(dir string, now time.Time) *plan.Fee {
+	path := feesPath(dir)
+	if path == "" {
+		return nil
+	}
+	var c cachedFee
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &c) != nil || now.Sub(c.Fetched) >= feesTTL || now.Before(c.Fetched) || c.Rate.IsNegative() {
+		return nil
+	}
+	return &plan.Fee{Rate: c.Rate, Source: plan.FeeAccount}
+}
+
+// readFeeRate returns the rate a buy holds its fee at: the account's (from
+// the cache, else the exchange, then cached), or, when the exchange does
+// not tell, the highest taker rate. It never fails: a plan is not refused
+// because the rates are unreadable, it holds more.
+func readFeeRate(ctx context.Context, conn *connection, now time.Time) *plan.Fee {
+	if f := cachedFeeRate(conn.cacheDir, now); f != nil {
+		return f
+	}
+	r, err := conn.client.FeeRates(ctx)
+	if err != nil {
+		if conn.debugW != nil {
+			fmt.Fprintf(conn.debugW, "fees: %v; holding buys to the highest taker rate, %d bps\n", err, highestTakerFeeBps)
+		}
+		return &plan.Fee{Rate: decimal.New(highestTakerFeeBps, -4), Source: plan.FeeFallback}
+	}
+	// Gemini holds a buy's fee at the larger of the two rates: the order
+	// may fill as maker or as taker.
+	rate := decimal.Max(r.MakerBps, r.TakerBps).Shift(-4)
+	if path := feesPath(conn.cacheDir); path != "" {
+		if b, err := json.Marshal(cachedFee{Fetched: now, Rate: rate}); err == nil {
+			_ = writeFileAtomic(path, b) // only a cache
+		}
+	}
+	return &plan.Fee{Rate: rate, Source: plan.FeeAccount}
+}
+
+// dropFeesCache forgets the account's cached fee rates.
+func dropFeesCache(dir string) {
+	if path := feesPath(dir); path != "" {
+		os.Remove(path)
+	}
+}

@@ -1,0 +1,327 @@
+package command
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"orderform/gemini"
+	"orderform/gemini/sim"
+	"orderform/plan"
+	"orderform/spec"
+)
+
+// connection is an open line to the exchange a configuration targets.
+type connection struct {
+	target  plan.Target
+	client  *gemini.Client
+	baseURL string // where requests go (for local, the in-process simulator)
+	// historySince is where history walks start (Unix ms; 0 = the
+	// account's beginning), from ORDERFORM_HISTORY_SINCE.
+	historySince int64
+	debugW       io.Writer
+	cacheDir     string // symbol rules and roles cache for this environment; "" = no cache
+	// planKey signs and verifies saved plans: derived from the API secret
+	// (plan.SigningKey), never written.
+	planKey []byte
+	close   func() error
+}
+
+// localStatePath is where the built-in local exchange keeps its book.
+func localStatePath(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return filepath.Join(dir, ".orderform", "local.json")
+}
+
+// endpoint says which exchange to open.
+type endpoint struct {
+	environment, url, account, namespace, nonce string
+	localState                                  string // local without url: the simulator's state file
+	urlFrom                                     string // where url came from, for errors: "the url at main.hcl:3", "GEMINI_API_URL"
+}
+
+// connect opens the exchange named by the configuration's exchange block,
+// GEMINI_API_URL and the credentials in the environment.
+func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, error) {
+	ex := cfg.Exchange
+	ep := endpoint{environment: ex.Environment, url: ex.URL, account: ex.Account, namespace: ex.Namespace, nonce: ex.Nonce}
+	if ep.url != "" {
+		r := ex.URLRange
+		ep.urlFrom = fmt.Sprintf("the url at %s:%d", r.Filename, r.Start.Line)
+	} else {
+		ep.url = e.getenv("GEMINI_API_URL")
+		ep.urlFrom = "GEMINI_API_URL"
+		if ep.url != "" && !ex.NamespaceSet {
+			where := "add an exchange block with it"
+			if ex.Range.Filename != "" {
+				where = fmt.Sprintf("the exchange block is at %s:%d", ex.Range.Filename, ex.Range.Start.Line)
+			}
+			return nil, fmt.Errorf("namespace required: GEMINI_API_URL points at a shared book (%s). %s (%s)",
+				ep.url, spec.NamespaceRequiredDetail(fmt.Sprintf("%q", ep.url), cfg.Dir), where)
+		}
+	}
+	if ep.environment == "" {
+		ep.environment = "local"
+	}
+	if ep.environment == "local" && ep.url == "" {
+		ep.localState = localStatePath(cfg.Dir)
+	}
+	return open(ctx, e, ep)
+}
+
+// connectTarget opens the exchange a saved plan was computed against.
+func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
+	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce, urlFrom: "the saved plan's base_url"}
+	// A saved plan goes to the exchange it was made against and nowhere
+	// else; when the environment names another one, or the local book it
+	// was made from is not here, it is refused before any request.
+	if u := e.getenv("GEMINI_API_URL"); u != "" && strings.TrimRight(u, "/") != strings.TrimRight(t.BaseURL, "/") {
+		return nil, fmt.Errorf("the plan is for another target: it was made against %s, but GEMINI_API_URL is %s; make the plan again against this exchange", t.BaseURL, u)
+	}
+	if path, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("the plan is for another target: it was made against the local exchange whose book is in %s, which is not here (%v); make the plan again", path, err)
+		}
+		ep.url, ep.localState = "", path
+	}
+	return open(e.ctx, e, ep)
+}
+
+// open connects to an endpoint. The local environment without a URL starts
+// an in-process simulator on loopback whose book lives in a state file; it
+// goes through the same HTTP client, signing and nonces as the real
+// exchanges.
+func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
+	env, url := ep.environment, ep.url
+	gc := gemini.Config{
+		Account:   ep.account,
+		NonceMode: gemini.NonceIncreasing,
+		Debug:     debugWriter(e),
+	}
+	if ep.nonce == "time" {
+		gc.NonceMode = gemini.NonceTime
+	}
+	key, secret := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET")
+	conn := &connection{close: func() error { return nil }}
+	since, err := historySince(e.getenv("ORDERFORM_HISTORY_SINCE"))
+	if err != nil {
+		return nil, err
+	}
+	conn.historySince = since
+	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
+	if ep.nonce == "time" {
+		target.Nonce = "time"
+	}
+	if target.Namespace == "" {
+		target.Namespace = "default"
+	}
+
+	switch env {
+	case "local":
+		if key == "" || secret == "" {
+			key, secret = sim.LocalKey, sim.LocalSecret
+		}
+		// The simulator is cheap: pace it far above Gemini's limits so that
+		// local runs are quick. ORDERFORM_RATE_* still override.
+		gc.PrivateRate, gc.PublicRate = 200, 200
+		if ep.localState != "" {
+			path := ep.localState
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			s, err := sim.New(sim.Options{
+				Keys:      []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{"trader"}}},
+				StatePath: path,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			u, stop, err := sim.Serve(context.WithoutCancel(ctx), s, "127.0.0.1:0")
+			if err != nil {
+				return nil, fmt.Errorf("local exchange: %w", err)
+			}
+			url, conn.close = u, stop
+			key, secret = sim.LocalKey, sim.LocalSecret
+			target.BaseURL = "local:" + path
+		} else {
+			if url == "" {
+				return nil, fmt.Errorf("local exchange: no state file and no url")
+			}
+			target.BaseURL = url
+		}
+	case "sandbox", "production":
+		if url == "" {
+			u, err := gemini.BaseURLFor(env)
+			if err != nil {
+				return nil, err
+			}
+			url = u
+		}
+		if key == "" || secret == "" {
+			return nil, fmt.Errorf("the %s environment needs an API key: set GEMINI_API_KEY and GEMINI_API_SECRET in the environment (never in configuration files); see the README, \"Going live\"", env)
+		}
+		target.BaseURL = url
+	default:
+		return nil, fmt.Errorf("unknown environment %q: use \"local\", \"sandbox\" or \"production\"", env)
+	}
+	if err := gemini.CheckURL(url); err != nil {
+		conn.close()
+		return nil, err
+	}
+	if ep.localState == "" {
+		if err := checkHost(env, url, ep.urlFrom); err != nil {
+			conn.close()
+			return nil, err
+		}
+	}
+	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
+	gc.NonceFile = nonceFile(e, ep.localState, key)
+	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {
+		gc.PrivateRate = r
+	}
+	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PUBLIC"); ok {
+		gc.PublicRate = r
+	}
+	c, err := gemini.New(gc)
+	if err != nil {
+		conn.close()
+		return nil, err
+	}
+	target.KeyID = keyID(key)
+	conn.client, conn.target, conn.debugW, conn.baseURL = c, target, gc.Debug, url
+	conn.planKey = plan.SigningKey(secret)
+	conn.cacheDir = cacheDir(e, target, key)
+	return conn, nil
+}
+
+func rateFromEnv(e *cliEnv, name string) (float64, bool) {
+	v := e.getenv(name)
+	if v == "" {
+		return 0, false
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 {
+		fmt.Fprintf(e.stderr, "Warning: ignoring %s=%q: want a positive number of requests per second\n", name, v)
+		return 0, false
+	}
+	return r, true
+}
+
+// cacheDir is the per-environment cache of symbol rules and key roles:
+// $ORDERFORM_CACHE_DIR or the user cache directory, then a directory named by
+// a hash of the base URL and key (never the key itself).
+//
+// The built-in local exchange keeps its cache beside its book, so that
+// deleting .orderform/ to start again forgets both: a history cache that
+// outlived its book would report fills that never happened.
+func cacheDir(e *cliEnv, t plan.Target, key string) string {
+	if state, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
+		return filepath.Join(filepath.Dir(state), "cache")
+	}
+	root := cacheRoot(e)
+	if root == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
+	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
+}
+
+// cacheRoot is $ORDERFORM_CACHE_DIR, or orderform's directory in the user
+// cache directory; "" when there is none.
+func cacheRoot(e *cliEnv) string {
+	if root := e.getenv("ORDERFORM_CACHE_DIR"); root != "" {
+		return root
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "orderform")
+}
+
+// nonceFile is where the last nonce of key is kept, so that every orderform
+// process using the key continues one sequence (gemini.Config.NonceFile):
+// for the built-in local exchange beside its book (localState), which has
+// its own nonces; otherwise in the cache root, one file per key whatever
+// the account or namespace (Gemini counts nonces per key), named by a hash
+// of the key, never the key or the secret. "" when there is no cache
+// directory: the sequence then lives in the process only.
+func nonceFile(e *cliEnv, localState, key string) string {
+	name := "nonce-" + strings.TrimPrefix(keyID(key), "sha256:")
+	if localState != "" {
+		return filepath.Join(filepath.Dir(localState), name)
+	}
+	if root := cacheRoot(e); root != "" {
+		return filepath.Join(root, name)
+	}
+	return ""
+}
+
+// historySince parses ORDERFORM_HISTORY_SINCE: a day (2026-01-31, UTC) or
+// an RFC 3339 time. No order a configuration placed is older than its first
+// apply, so history before it need not be read.
+func historySince(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.UnixMilli(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("ORDERFORM_HISTORY_SINCE=%q: want a day such as 2026-01-31 or an RFC 3339 time such as 2026-01-31T12:00:00Z", v)
+}
+
+// keyID names an API key in saved plans without revealing it: the first 12
+// hex characters of its SHA-256. The key is an identifier, not the secret,
+// but there is no reason to write it down either.
+func keyID(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(h[:6])
+}
+
+// clockWarning is a warning when this machine's clock is certainly more
+// than gemini.SkewWarning off the exchange's, as learned from its answers.
+// orderform compares exchange timestamps, and makes time-based nonces, on
+// the exchange's clock, so the plan stays right; but such a skew usually
+// means NTP is not running, and other programs on this machine suffer.
+func clockWarning(c *gemini.Client) *hcl.Diagnostic {
+	if c == nil {
+		return nil
+	}
+	d, skewed := c.ClockSkewed()
+	if !skewed {
+		return nil
+	}
+	way := "behind"
+	if d < 0 {
+		way = "ahead of"
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  fmt.Sprintf("This machine's clock is %s %s the exchange's", d.Abs().Round(time.Second), way),
+		Detail: "orderform judges order times on the exchange's clock, so this plan is not affected; " +
+			"but such a skew usually means NTP is not running, and time-based nonces are refused " +
+			"until a run has learned the exchange's clock. Enable NTP (timedatectl set-ntp true) and see orderform doctor.",
+	}
+}
+
+// debugWriter returns stderr when ORDERFORM_LOG=debug.
+func debugWriter(e *cliEnv) io.Writer {
+	if strings.EqualFold(e.getenv("ORDERFORM_LOG"), "debug") {
+		return e.stderr
+	}
+	return nil
+}
