@@ -10,10 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"orderform/internal/atomicfile"
 )
 
 // DefaultExpiry is how long a saved plan stays valid unless configured.
@@ -157,37 +158,11 @@ func Save(path string, s *Saved, key []byte) error {
 	fmt.Fprintf(&buf, "{\n  \"format\": %q,\n  \"format_version\": %q,\n  \"checksum\": %q,\n  \"signature\": %q,\n  \"body\": ", fileFormat, FileFormatVersion, sum, sig)
 	buf.Write(body)
 	buf.WriteString("\n}\n")
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
 	s.FormatVersion, s.Checksum, s.Signature, s.body = FileFormatVersion, sum, sig, body
 	return nil
-}
-
-func writeAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 func checksum(body []byte) string {

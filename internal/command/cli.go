@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"orderform/internal/simcli"
 )
 
 // version is set at build time with
@@ -104,4 +106,8 @@ func usage(w io.Writer) {
 func cmdVersion(e *cliEnv, args []string) int {
 	fmt.Fprintf(e.stdout, "orderform %s\n", version)
 	return exitOK
+}
+
+func cmdSim(e *cliEnv, args []string) int {
+	return simcli.Run(e.ctx, args, e.getenv, e.stdout, e.stderr)
 }

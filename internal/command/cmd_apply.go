@@ -11,6 +11,7 @@ import (
 
 	"orderform/apply"
 	"orderform/gemini"
+	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
 )
@@ -94,7 +95,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		}
 		return exitError
 	}
-	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(r.plan.Target))
+	fmt.Fprintf(out, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
 		if req.jsonOut {
@@ -124,17 +125,17 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		out = e.stderr
 	}
 	color := useColor(e, noColor || jsonOut, out)
-	conn, err := connectTarget(e, s.Target)
+	conn, err := exchange.ConnectSaved(e.ctx, e.settings(), s.Target)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return exitError
 	}
-	defer conn.close()
-	if err := s.Verify(conn.planKey); err != nil {
+	defer conn.Close()
+	if err := s.Verify(conn.PlanKey); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
 		return exitError
 	}
-	fmt.Fprintf(out, "Exchange: %s\n\n", describeTarget(conn.target))
+	fmt.Fprintf(out, "Exchange: %s\n\n", exchange.DescribeTarget(conn.Target))
 	if !configUnchanged(e, path, s, allowChange) {
 		return exitError
 	}
@@ -142,7 +143,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		return exitError
 	}
 	if lf.enabled {
-		l, err := acquireLock(e.ctx, e, conn.target, "apply", path, lf.timeout)
+		l, err := acquireLock(e.ctx, e, conn.Target, "apply", path, lf.timeout)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
@@ -150,32 +151,32 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		defer l.release()
 	}
 	readAt := time.Now()
-	live, err := conn.client.ActiveOrders(e.ctx)
+	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		reportReadError(e.stderr, err, conn, "DIR")
+		exchange.ReportReadError(e.stderr, err, conn, "DIR")
 		return exitError
 	}
 	lo := make([]plan.LiveOrder, 0, len(live))
 	for _, o := range live {
-		lo = append(lo, liveFromGemini(o))
+		lo = append(lo, exchange.LiveFromGemini(o))
 	}
 	fp := plan.Fingerprint(lo, s.Target.Namespace)
 	if creates := plan.Creates(s.Plan); len(creates) > 0 {
 		// An order the plan creates may have been placed since, and have
 		// filled: the live orders would not show it, its history does.
-		hist, _, err := readHistory(e.ctx, conn, creates, lo, readAt)
+		hist, _, err := exchange.ReadHistory(e.ctx, conn, creates, lo, readAt)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
 		}
 		fp += plan.HistoryFingerprint(s.Plan, hist)
 	}
-	if err := s.Check(time.Now(), conn.target, fp); err != nil {
+	if err := s.Check(time.Now(), conn.Target, fp); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
 		return exitError
 	}
 	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
-	if w := clockWarning(conn.client); w != nil {
+	if w := exchange.ClockWarning(conn.Client); w != nil {
 		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
 	}
 	if !s.Plan.HasChanges() {
@@ -219,19 +220,19 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 
 // execute carries out a plan and reports. readAt is the local time just
 // before the book the plan rests on was read.
-func execute(e *cliEnv, conn *connection, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
+func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
 	hooks := apply.TextHooks(e.stdout)
 	if jsonOut {
 		hooks = apply.JSONHooks(e.stdout)
 	} else {
 		fmt.Fprintln(e.stdout)
 	}
-	rep := apply.Apply(e.ctx, geminiExchange{c: conn.client, cacheDir: conn.cacheDir, timeNonce: conn.target.Nonce == "time"}, p, apply.Options{
+	rep := apply.Apply(e.ctx, exchange.NewAdapter(conn), p, apply.Options{
 		Namespace: p.Target.Namespace,
 		Hooks:     hooks,
-		ReadAt:    exchangeTimeAtLeast(conn.client, readAt),
+		ReadAt:    exchangeTimeAtLeast(conn.Client, readAt),
 		Market: func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error) {
-			return readMarket(ctx, conn, needs)
+			return exchange.ReadMarket(ctx, conn, needs)
 		},
 		// The client sends one private request at a time per key anyway;
 		// one step at a time means that after Ctrl-C nothing queued is sent.

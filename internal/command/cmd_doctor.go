@@ -12,6 +12,7 @@ import (
 	"github.com/fatih/color"
 
 	"orderform/gemini"
+	"orderform/internal/exchange"
 	"orderform/spec"
 )
 
@@ -74,16 +75,16 @@ func cmdDoctor(e *cliEnv, args []string) int {
 		d.fail("the configuration in "+dir+" has errors", "fix them (orderform validate "+dir+") and run doctor again")
 		return exitError
 	}
-	conn, err := connect(e.ctx, e, cfg)
+	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
 		d.fail(err.Error(), connectTodo(e, cfg, dir))
 		return finishDoctor(d)
 	}
-	defer conn.close()
-	fmt.Fprintf(e.stdout, "Checking %s\n\n", describeTarget(conn.target))
+	defer conn.Close()
+	fmt.Fprintf(e.stdout, "Checking %s\n\n", exchange.DescribeTarget(conn.Target))
 	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
 	defer cancel()
-	if !d.reachable(ctx, conn.baseURL) {
+	if !d.reachable(ctx, conn.BaseURL) {
 		return finishDoctor(d)
 	}
 	if !d.key(ctx, e, cfg, conn) {
@@ -152,13 +153,13 @@ func (d *doctor) reachable(ctx context.Context, base string) bool {
 
 // key checks that the key authenticates, its roles, and the nonce mode. It
 // returns false when later checks cannot run.
-func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *connection) bool {
-	env := conn.target.Environment
+func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *exchange.Conn) bool {
+	env := conn.Target.Environment
 	if strings.HasPrefix(e.getenv("GEMINI_API_KEY"), "master-") && cfg.Exchange.Account == "" && env != "local" {
 		d.fail("GEMINI_API_KEY is a master key, and the exchange block names no account", "set account = \"primary\" (or the sub-account to trade in) in the exchange block, or use an account key")
 		return false
 	}
-	roles, err := conn.client.Roles(ctx)
+	roles, err := conn.Client.Roles(ctx)
 	if err != nil {
 		d.keyError(err, cfg, env)
 		return false
@@ -178,7 +179,7 @@ func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *con
 	}
 	// A second private call: its nonce must be accepted too. It fails when
 	// another program uses the same key at the same time.
-	switch _, err := conn.client.Roles(ctx); {
+	switch _, err := conn.Client.Roles(ctx); {
 	case err == nil:
 		d.pass("nonce mode %q accepted", nonceName(cfg.Exchange.Nonce))
 	case gemini.IsNonce(err):
@@ -226,11 +227,11 @@ func (d *doctor) keyError(err error, cfg *spec.Config, env string) {
 }
 
 // symbols checks that the configuration's symbols are listed and open.
-func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *connection) {
+func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *exchange.Conn) {
 	for _, sym := range cfg.Symbols() {
-		det, err := conn.client.SymbolDetails(ctx, sym)
+		det, err := conn.Client.SymbolDetails(ctx, sym)
 		switch {
-		case err != nil && isUnknownSymbol(err):
+		case err != nil && exchange.IsUnknownSymbol(err):
 			d.fail("symbol "+sym+" is not listed by the exchange", "check the spelling (lower case, base then quote, as in \"btcusd\"); the sandbox lists fewer symbols than production")
 		case err != nil:
 			d.fail("could not read symbol "+sym+": "+err.Error(), "run doctor again later")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"orderform/internal/atomicfile"
 	"orderform/spec"
 )
 
@@ -108,7 +109,7 @@ func rewriteFile(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return writeFileMode(path, data, st.Mode().Perm())
+	return atomicfile.WriteFile(path, data, st.Mode().Perm())
 }
 
 // unifiedDiff is a unified diff of a and b by lines, with three lines of

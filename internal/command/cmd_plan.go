@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
 )
@@ -31,7 +32,7 @@ type planOptions struct {
 // planRun is a computed plan with what it was computed from.
 type planRun struct {
 	cfg  *spec.Config
-	conn *connection
+	conn *exchange.Conn
 	plan *plan.Plan
 	live []plan.LiveOrder
 	// history is, by client order id, the closed orders read for the plan
@@ -45,7 +46,7 @@ type planRun struct {
 
 func (r *planRun) close() {
 	if r != nil && r.conn != nil {
-		r.conn.close()
+		r.conn.Close()
 	}
 	if r != nil {
 		r.lock.release()
@@ -74,14 +75,14 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		}
 	}
 
-	conn, err := connect(e.ctx, e, cfg)
+	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return nil
 	}
 	run := &planRun{cfg: cfg, conn: conn}
 	if opts.lock != nil && opts.lock.enabled {
-		l, err := acquireLock(e.ctx, e, conn.target, opts.operation, opts.dir, opts.lock.timeout)
+		l, err := acquireLock(e.ctx, e, conn.Target, opts.operation, opts.dir, opts.lock.timeout)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			run.close()
@@ -92,31 +93,31 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	now := time.Now()
 	run.readAt = now
 
-	needs := readNeeds{}
+	needs := exchange.Needs{}
 	if !opts.destroy {
 		needs = needsOf(cfg)
 	}
-	needs.trade = opts.trade
-	snap, err := readExchange(e.ctx, conn, needs, now)
+	needs.Trade = opts.trade
+	snap, err := exchange.Read(e.ctx, conn, needs, now)
 	if err != nil {
-		reportReadError(e.stderr, err, conn, opts.dir)
+		exchange.ReportReadError(e.stderr, err, conn, opts.dir)
 		run.close()
 		return nil
 	}
-	diags = append(diags, keyWarnings(snap.roles)...)
-	run.live = snap.live
-	if err := readMoreRules(e.ctx, conn, snap, now); err != nil {
+	diags = append(diags, exchange.KeyWarnings(snap.Roles)...)
+	run.live = snap.Live
+	if err := exchange.ReadMoreRules(e.ctx, conn, snap, now); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		run.close()
 		return nil
 	}
 
 	in := plan.Input{
-		Target:   conn.target,
-		Live:     snap.live,
-		Rules:    snap.rules,
-		Tickers:  snap.tickers,
-		Balances: snap.balances,
+		Target:   conn.Target,
+		Live:     snap.Live,
+		Rules:    snap.Rules,
+		Tickers:  snap.Tickers,
+		Balances: snap.Balances,
 		Targets:  opts.targets,
 		Replace:  opts.replaces,
 		Destroy:  opts.destroy,
@@ -124,12 +125,12 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	for _, m := range cfg.Moved {
 		in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
 	}
-	in.Blocks, in.ClientOrderID = planBlocks(cfg)
+	in.Blocks, in.ClientOrderID = exchange.PlanBlocks(cfg)
 	if opts.destroy {
 		// Only the addresses and prevent_cancel matter: every managed order
 		// is cancelled, under the address the configuration gives it.
 		for _, o := range first {
-			in.Desired = append(in.Desired, planOrder(o))
+			in.Desired = append(in.Desired, exchange.PlanOrder(o))
 		}
 	} else {
 		diags = append(diags, unknownSymbolDiags(cfg, first, snap)...)
@@ -146,10 +147,10 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			return nil
 		}
 		for _, o := range orders {
-			in.Desired = append(in.Desired, planOrder(o))
+			in.Desired = append(in.Desired, exchange.PlanOrder(o))
 		}
 		in.Guard = guardFrom(cfg.Guard)
-		hist, others, err := readHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.live), snap.live, now)
+		hist, others, err := exchange.ReadHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.Live), snap.Live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			run.close()
@@ -158,7 +159,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		in.History, in.OtherFills = hist, others
 		run.history = hist
 	}
-	in.Fee = cachedFeeRate(conn.cacheDir, now)
+	in.Fee = exchange.CachedFeeRate(conn.CacheDir, now)
 	p, d := plan.Compute(in)
 	// The guards that compare prices with the market need the tickers of
 	// the symbols that get new orders, and the budget the account's fee
@@ -167,21 +168,21 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	extra, needFee := guardTickers(in, p), in.Fee == nil && p.PlacesBuy()
 	if len(extra) > 0 {
 		var mu sync.Mutex
-		if err := readTickers(e.ctx, conn, extra, snap, &mu); err != nil {
-			reportReadError(e.stderr, err, conn, opts.dir)
+		if err := exchange.ReadTickers(e.ctx, conn, extra, snap, &mu); err != nil {
+			exchange.ReportReadError(e.stderr, err, conn, opts.dir)
 			run.close()
 			return nil
 		}
-		in.Tickers = snap.tickers
+		in.Tickers = snap.Tickers
 	}
 	if needFee {
-		in.Fee = readFeeRate(e.ctx, conn, now)
+		in.Fee = exchange.ReadFeeRate(e.ctx, conn, now)
 	}
 	if len(extra) > 0 || needFee {
 		p, d = plan.Compute(in)
 	}
 	run.plan, run.diags = p, append(diags, d...)
-	if w := clockWarning(conn.client); w != nil {
+	if w := exchange.ClockWarning(conn.Client); w != nil {
 		run.diags = append(run.diags, w)
 	}
 	return run
@@ -205,16 +206,16 @@ func guardTickers(in plan.Input, p *plan.Plan) []string {
 // needsOf lists what the plan must read before evaluating the orders: the
 // rules of every symbol in use, and the tickers of ticker data sources. The
 // guards' tickers are read later, for the symbols that get new orders.
-func needsOf(cfg *spec.Config) readNeeds {
-	n := readNeeds{symbols: cfg.Symbols()}
+func needsOf(cfg *spec.Config) exchange.Needs {
+	n := exchange.Needs{Symbols: cfg.Symbols()}
 	tick := map[string]bool{}
 	for _, d := range cfg.Data {
 		if d.Kind == "ticker" && !tick[d.Symbol] {
 			tick[d.Symbol] = true
-			n.tickers = append(n.tickers, d.Symbol)
+			n.Tickers = append(n.Tickers, d.Symbol)
 		}
 	}
-	sort.Strings(n.tickers)
+	sort.Strings(n.Tickers)
 	return n
 }
 
@@ -253,19 +254,19 @@ func historyWanted(desired []plan.Order, moved []plan.Moved, live []plan.LiveOrd
 	return want
 }
 
-func dataFrom(s *snapshot) *spec.Data {
+func dataFrom(s *exchange.Snapshot) *spec.Data {
 	d := &spec.Data{
 		Tickers:  map[string]spec.TickerData{},
 		Symbols:  map[string]spec.SymbolData{},
 		Balances: map[string]spec.BalanceData{},
 	}
-	for sym, t := range s.tickers {
+	for sym, t := range s.Tickers {
 		d.Tickers[sym] = spec.TickerData{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
 	}
-	for sym, r := range s.rules {
+	for sym, r := range s.Rules {
 		d.Symbols[sym] = spec.SymbolData{PriceIncrement: r.PriceIncrement, AmountIncrement: r.AmountIncrement, MinAmount: r.MinAmount, Base: r.Base, Quote: r.Quote, Status: r.Status}
 	}
-	for cur, b := range s.balances {
+	for cur, b := range s.Balances {
 		d.Balances[cur] = spec.BalanceData{Amount: b.Amount, Available: b.Available}
 	}
 	return d
@@ -286,10 +287,10 @@ func guardFrom(g *spec.Guard) *plan.Guard {
 
 // unknownSymbolDiags points at every order and data source that names a
 // symbol the exchange does not list.
-func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *snapshot) hcl.Diagnostics {
+func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *exchange.Snapshot) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, o := range orders {
-		if _, bad := s.unknown[o.Symbol]; bad {
+		if _, bad := s.Unknown[o.Symbol]; bad {
 			r := o.Range
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -300,7 +301,7 @@ func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *snapshot) hcl.
 		}
 	}
 	for _, d := range cfg.Data {
-		if _, bad := s.unknown[d.Symbol]; bad && d.Symbol != "" {
+		if _, bad := s.Unknown[d.Symbol]; bad && d.Symbol != "" {
 			r := d.Range
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -378,7 +379,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 	} else {
 		printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, *noColor, e.stderr))
 		if !r.diags.HasErrors() {
-			fmt.Fprintf(e.stdout, "Exchange: %s\n\n", describeTarget(r.plan.Target))
+			fmt.Fprintf(e.stdout, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
 			plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 		}
 	}
@@ -425,5 +426,5 @@ func savePlan(path string, r *planRun, expiry time.Duration) error {
 	if !filepath.IsAbs(r.cfg.Dir) {
 		s.ConfigDirRelative = filepath.Clean(r.cfg.Dir)
 	}
-	return plan.Save(path, s, r.conn.planKey)
+	return plan.Save(path, s, r.conn.PlanKey)
 }

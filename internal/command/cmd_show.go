@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
 )
@@ -48,7 +49,7 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(e.stdout, "Saved plan %s\n  for:     %s\n  created: %s\n  expires: %s", path, describeTarget(s.Target), s.CreatedAt.Local().Format(time.RFC3339), s.ExpiresAt.Local().Format(time.RFC3339))
+	fmt.Fprintf(e.stdout, "Saved plan %s\n  for:     %s\n  created: %s\n  expires: %s", path, exchange.DescribeTarget(s.Target), s.CreatedAt.Local().Format(time.RFC3339), s.ExpiresAt.Local().Format(time.RFC3339))
 	if time.Now().After(s.ExpiresAt) {
 		fmt.Fprint(e.stdout, " (expired: plan again)")
 	}
@@ -112,27 +113,27 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	for _, m := range cfg.Moved {
 		addr[m.FromClientOrderID] = m.To + " (moved from " + m.From + ")"
 	}
-	conn, err := connect(e.ctx, e, cfg)
+	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		return exitError
 	}
-	defer conn.close()
-	live, err := conn.client.ActiveOrders(e.ctx)
+	defer conn.Close()
+	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		reportReadError(e.stderr, err, conn, dir)
+		exchange.ReportReadError(e.stderr, err, conn, dir)
 		return exitError
 	}
-	bals, err := conn.client.Balances(e.ctx)
+	bals, err := conn.Client.Balances(e.ctx)
 	if err != nil {
-		reportReadError(e.stderr, err, conn, dir)
+		exchange.ReportReadError(e.stderr, err, conn, dir)
 		return exitError
 	}
-	v := liveView{FormatVersion: "1.0", Target: conn.target, Orders: []liveRow{}, Balances: []balanceView{}}
+	v := liveView{FormatVersion: "1.0", Target: conn.Target, Orders: []liveRow{}, Balances: []balanceView{}}
 	for _, g := range live {
-		o := liveFromGemini(g)
+		o := exchange.LiveFromGemini(g)
 		switch {
-		case plan.IsManaged(conn.target.Namespace, o.ClientOrderID):
+		case plan.IsManaged(conn.Target.Namespace, o.ClientOrderID):
 		case strings.HasPrefix(o.ClientOrderID, "of:"):
 			v.LeftAlone.Foreign++
 			continue
@@ -192,7 +193,7 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 }
 
 func renderLive(w io.Writer, v liveView) {
-	fmt.Fprintf(w, "Exchange: %s\n\n", describeTarget(v.Target))
+	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(v.Target))
 	if len(v.Orders) == 0 {
 		fmt.Fprintln(w, "No live orders in this namespace.")
 	} else {
@@ -246,7 +247,7 @@ func nameRemoved(rows []liveRow, cfg *spec.Config) {
 	if len(ids) == 0 {
 		return
 	}
-	blocks, clientOrderID := planBlocks(cfg)
+	blocks, clientOrderID := exchange.PlanBlocks(cfg)
 	found := plan.Recover(blocks, clientOrderID, ids)
 	for i := range rows {
 		if a, ok := found[rows[i].ClientOrderID]; ok && rows[i].Address == "" {

@@ -19,6 +19,7 @@ import (
 	"orderform/apply"
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 	"orderform/plan"
 )
 
@@ -172,7 +173,7 @@ func TestApplySlowPlacement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ex := geminiExchange{c: c, timeNonce: tc.timeNonce, now: clk.now}
+			ex := exchange.Adapter{Client: c, TimeNonce: tc.timeNonce, Now: clk.now}
 			o := plan.Order{Address: "order.slow", ClientOrderID: "of:e2e:00000000000000a1", Symbol: "ethusd", Side: "buy",
 				Type: "limit", Amount: d("0.01"), Price: d("1000")}
 			p := &plan.Plan{Target: plan.Target{Namespace: "e2e"},

@@ -11,6 +11,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 // A history walk starts where the last one left off, but never after an
@@ -18,8 +19,8 @@ import (
 // and the history lists orders by when they were placed. Without that rule
 // the fill of order.a below would be missed and the order bought twice.
 func TestHistoryCacheNeverSkipsAnOrderThatWasLive(t *testing.T) {
-	defer func(m time.Duration) { historyMargin = m }(historyMargin)
-	historyMargin = 0 // so that only the live-order rule protects order.a
+	defer func(m time.Duration) { exchange.HistoryMargin = m }(exchange.HistoryMargin)
+	exchange.HistoryMargin = 0 // so that only the live-order rule protects order.a
 
 	e := newE2E(t, e2eOptions{})
 	a := bid{name: "a", price: "3000"}
@@ -75,16 +76,16 @@ func TestHistoryCacheStartsLater(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("history cache files: %v", files)
 	}
-	hc := loadHistoryCache(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0)
-	if hc.Cursor <= 0 {
-		t.Errorf("cursor %d: the next walk starts at the beginning again", hc.Cursor)
+	cursor := exchange.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0)
+	if cursor <= 0 {
+		t.Errorf("cursor %d: the next walk starts at the beginning again", cursor)
 	}
 	if err := os.WriteFile(files[0], []byte("{broken"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.mustRun(exitChanges, "plan", "-detailed-exitcode", e.dir)
-	if hc := loadHistoryCache(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0); hc.Cursor <= 0 {
-		t.Errorf("a damaged cache was not rebuilt: cursor %d", hc.Cursor)
+	if cursor := exchange.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0); cursor <= 0 {
+		t.Errorf("a damaged cache was not rebuilt: cursor %d", cursor)
 	}
 }
 

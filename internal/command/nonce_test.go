@@ -10,6 +10,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 // Case 12 of issue 12: the local exchange is served on a new loopback port
@@ -22,8 +23,8 @@ func TestLocalCommandsContinueOneNonceSequence(t *testing.T) {
 	env := exEnv(t)
 	exRun(t, env, exitChanges, "plan", "-detailed-exitcode", "-no-color", dir)
 
-	state := localStatePath(dir)
-	file := filepath.Join(filepath.Dir(state), "nonce-"+strings.TrimPrefix(keyID(sim.LocalKey), "sha256:"))
+	state := exchange.LocalStatePath(dir)
+	file := filepath.Join(filepath.Dir(state), "nonce-"+strings.TrimPrefix(exchange.KeyID(sim.LocalKey), "sha256:"))
 	before := readNonceRecord(t, file)
 
 	// Another process, its nonces ten minutes ahead of the clock (a long

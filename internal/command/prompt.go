@@ -10,6 +10,7 @@ import (
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
+	"orderform/internal/exchange"
 	"orderform/plan"
 )
 
@@ -29,7 +30,7 @@ func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool
 	w := e.stdout
 	bold := color.New(color.Bold)
 	where := color.New(color.Bold)
-	if isProductionTarget(t.Environment, t.BaseURL) {
+	if exchange.IsProductionTarget(t.Environment, t.BaseURL) {
 		where = color.New(color.Bold, color.FgRed)
 	}
 	if !useColor {
@@ -40,7 +41,7 @@ func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool
 	bold.Fprintln(w, title)
 	fmt.Fprintf(w, "  %s\n", detail)
 	fmt.Fprint(w, "  Exchange: ")
-	where.Fprint(w, describeTarget(t))
+	where.Fprint(w, exchange.DescribeTarget(t))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  Only 'yes' will be accepted to approve.")
 	fmt.Fprintln(w)
@@ -70,16 +71,4 @@ func readLine(r io.Reader) (string, error) {
 		return line, nil
 	}
 	return line, err
-}
-
-// describeTarget names environment, account and namespace for people.
-func describeTarget(t plan.Target) string {
-	s := t.Environment
-	if t.BaseURL != "" && !strings.HasPrefix(t.BaseURL, "local:") {
-		s += " (" + t.BaseURL + ")" // the host actually used, whatever the label
-	}
-	if t.Account != "" {
-		s += ", account " + t.Account
-	}
-	return s + ", namespace " + t.Namespace
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"orderform/internal/exchange"
 )
 
 // Least privilege (issue 13, case 8): plan and show work with an Auditor
@@ -94,7 +96,7 @@ func TestFundManagerKeyWarns(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != exitOK {
 		t.Fatalf("plan -json: %v\n%s", err, r)
 	}
-	if len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Severity != "warning" || doc.Diagnostics[0].Summary != fundManagerSummary {
+	if len(doc.Diagnostics) != 1 || doc.Diagnostics[0].Severity != "warning" || doc.Diagnostics[0].Summary != exchange.FundManagerSummary {
 		t.Errorf("plan -json diagnostics = %+v, want the fund manager warning", doc.Diagnostics)
 	}
 	saved := filepath.Join(filepath.Dir(h.dir), "funds.plan")

@@ -24,6 +24,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 	"orderform/spec"
 )
 
@@ -120,8 +121,8 @@ func TestSoak(t *testing.T) {
 	// Let history walks start right at the last read (no safety margin), so
 	// that the soak exercises the cursor rules: nothing here places orders
 	// concurrently with a plan.
-	defer func(m time.Duration) { historyMargin = m }(historyMargin)
-	historyMargin = 0
+	defer func(m time.Duration) { exchange.HistoryMargin = m }(exchange.HistoryMargin)
+	exchange.HistoryMargin = 0
 
 	// The exchange's clock is off from this machine's by a skew the seed
 	// picks: history cursors and "did it land" must follow the exchange's

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"orderform/internal/atomicfile"
 	"orderform/plan"
 )
 
@@ -63,7 +64,7 @@ func (c *rulesCache) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, b)
+	return atomicfile.Write(c.path, b)
 }
 
 // dropRulesCache forgets every cached symbol rule of an environment.
@@ -71,39 +72,4 @@ func dropRulesCache(dir string) {
 	if dir != "" {
 		os.Remove(filepath.Join(dir, "symbols.json"))
 	}
-}
-
-// writeFileAtomic writes b to path through a temporary file in the same
-// directory and a rename, with mode 0600, so a crash never leaves half a file.
-func writeFileAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	return writeFileMode(path, b, 0o600)
-}
-
-// writeFileMode is writeFileAtomic into an existing directory, with mode.
-func writeFileMode(path string, b []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

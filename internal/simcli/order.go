@@ -1,4 +1,4 @@
-package command
+package simcli
 
 import (
 	"fmt"
@@ -7,12 +7,13 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 // simPlace places a limit order through the simulator's signed API, the way
 // a trader would on Gemini's web site: with no client order id (or the one
 // given), so that orderform sees an order it does not manage.
-func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string) error {
+func simPlace(e *simEnv, url, statePath, dir, clientOrderID string, pos []string) error {
 	if len(pos) != 4 {
 		return fmt.Errorf("want SYMBOL SIDE AMOUNT PRICE")
 	}
@@ -33,14 +34,14 @@ func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string
 		if k, s := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET"); k != "" && s != "" {
 			key, secret = k, s
 		}
-		noncePath = nonceFile(e, "", key)
+		noncePath = exchange.NonceFile(exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")), "", key)
 	default:
 		path, err := simStatePath(statePath, dir)
 		if err != nil {
 			return err
 		}
 		if path == "" {
-			path = localStatePath(".")
+			path = exchange.LocalStatePath(".")
 		}
 		s, err := sim.New(sim.Options{StatePath: path})
 		if err != nil {
@@ -52,7 +53,7 @@ func simPlace(e *cliEnv, url, statePath, dir, clientOrderID string, pos []string
 		}
 		defer stop()
 		url = u
-		noncePath = nonceFile(e, path, key) // the book's sequence, shared with plan and apply
+		noncePath = exchange.NonceFile(exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")), path, key) // the book's sequence, shared with plan and apply
 	}
 	c, err := gemini.New(gemini.Config{BaseURL: url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1, NonceFile: noncePath})
 	if err != nil {

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -14,51 +14,51 @@ import (
 	"orderform/plan"
 )
 
-// snapshot is what one plan reads from the exchange.
-type snapshot struct {
-	live     []plan.LiveOrder
-	balances map[string]plan.Balance
-	rules    map[string]plan.SymbolRules
-	tickers  map[string]plan.Ticker
-	unknown  map[string]error // symbols the exchange does not list
-	roles    gemini.Roles     // the API key's
+// Snapshot is what one plan reads from the exchange.
+type Snapshot struct {
+	Live     []plan.LiveOrder
+	Balances map[string]plan.Balance
+	Rules    map[string]plan.SymbolRules
+	Tickers  map[string]plan.Ticker
+	Unknown  map[string]error // symbols the exchange does not list
+	Roles    gemini.Roles     // the API key's
 }
 
-// readNeeds says what a plan must read besides orders and balances.
-type readNeeds struct {
-	symbols []string // symbol rules for these
-	tickers []string // bid/ask for these
+// Needs says what a plan must read besides orders and balances.
+type Needs struct {
+	Symbols []string // symbol rules for these
+	Tickers []string // bid/ask for these
 	// trade is set for apply and destroy: the key must be able to place
 	// and cancel (the Trader role), not only read (Auditor).
-	trade bool
+	Trade bool
 }
 
-// readExchange reads the account and the market: the active orders and the
+// Read reads the account and the market: the active orders and the
 // balances once each (private), and per symbol its rules (from the on-disk
 // cache when fresh) and, where needed, its ticker (public). Public reads run
 // concurrently; the client paces them under the exchange's limits.
-func readExchange(ctx context.Context, conn *connection, needs readNeeds, now time.Time) (*snapshot, error) {
-	snap := &snapshot{
-		balances: map[string]plan.Balance{},
-		rules:    map[string]plan.SymbolRules{},
-		tickers:  map[string]plan.Ticker{},
-		unknown:  map[string]error{},
+func Read(ctx context.Context, conn *Conn, needs Needs, now time.Time) (*Snapshot, error) {
+	snap := &Snapshot{
+		Balances: map[string]plan.Balance{},
+		Rules:    map[string]plan.SymbolRules{},
+		Tickers:  map[string]plan.Ticker{},
+		Unknown:  map[string]error{},
 	}
 	var (
 		mu      sync.Mutex
 		wg      sync.WaitGroup
 		errs    []error
 		fail    = func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
-		cache   = loadRulesCache(conn.cacheDir)
+		cache   = loadRulesCache(conn.CacheDir)
 		fetched bool
 	)
-	for _, sym := range needs.symbols {
+	for _, sym := range needs.Symbols {
 		// Goroutines started for earlier symbols write the cache and the
-		// snapshot under mu while this loop reads them.
+		// Snapshot under mu while this loop reads them.
 		mu.Lock()
 		r, ok := cache.get(sym, now)
 		if ok {
-			snap.rules[sym] = r
+			snap.Rules[sym] = r
 		}
 		mu.Unlock()
 		if ok {
@@ -67,17 +67,17 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := conn.client.SymbolDetails(ctx, sym)
+			d, err := conn.Client.SymbolDetails(ctx, sym)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case err != nil && isUnknownSymbol(err):
-				snap.unknown[sym] = err
+			case err != nil && IsUnknownSymbol(err):
+				snap.Unknown[sym] = err
 			case err != nil:
 				errs = append(errs, fmt.Errorf("read the rules of symbol %s: %w", sym, err))
 			default:
 				r := rulesFromGemini(sym, d)
-				snap.rules[sym] = r
+				snap.Rules[sym] = r
 				cache.put(r, now)
 				fetched = true
 			}
@@ -86,26 +86,26 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := readTickers(ctx, conn, needs.tickers, snap, &mu); err != nil {
+		if err := ReadTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
 			fail(err)
 		}
 	}()
 
 	// Private reads, one after the other (the client serializes them anyway).
-	roles, keyErr := keyRoles(ctx, conn, now)
+	roles, keyErr := KeyRoles(ctx, conn, now)
 	if keyErr == nil {
-		keyErr = checkKey(roles, needs.trade)
+		keyErr = CheckKey(roles, needs.Trade)
 	}
-	snap.roles = roles
+	snap.Roles = roles
 	if keyErr == nil {
-		orders, err := conn.client.ActiveOrders(ctx)
+		orders, err := conn.Client.ActiveOrders(ctx)
 		if err != nil {
 			fail(fmt.Errorf("read the active orders: %w", err))
 		}
 		for _, o := range orders {
-			snap.live = append(snap.live, liveFromGemini(o))
+			snap.Live = append(snap.Live, LiveFromGemini(o))
 		}
-		bals, err := conn.client.Balances(ctx)
+		bals, err := conn.Client.Balances(ctx)
 		if err != nil {
 			fail(fmt.Errorf("read the balances: %w", err))
 		}
@@ -114,13 +114,13 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 			if b.Type != "" && b.Type != "exchange" {
 				continue
 			}
-			snap.balances[cur] = plan.Balance{Currency: cur, Amount: b.Amount, Available: b.Available}
+			snap.Balances[cur] = plan.Balance{Currency: cur, Amount: b.Amount, Available: b.Available}
 		}
 	}
 	wg.Wait()
 	if fetched {
-		if err := cache.save(); err != nil && conn.debugW != nil {
-			fmt.Fprintf(conn.debugW, "cache: %v\n", err)
+		if err := cache.save(); err != nil && conn.Debug != nil {
+			fmt.Fprintf(conn.Debug, "cache: %v\n", err)
 		}
 	}
 	if keyErr != nil { // before any other: nothing else matters with this key
@@ -132,9 +132,9 @@ func readExchange(ctx context.Context, conn *connection, needs readNeeds, now ti
 	return snap, nil
 }
 
-// readTickers reads the bid and ask of symbols, concurrently (the client
+// ReadTickers reads the bid and ask of symbols, concurrently (the client
 // paces them), into snap; mu guards snap.
-func readTickers(ctx context.Context, conn *connection, symbols []string, snap *snapshot, mu *sync.Mutex) error {
+func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot, mu *sync.Mutex) error {
 	var (
 		wg    sync.WaitGroup
 		first error
@@ -143,18 +143,18 @@ func readTickers(ctx context.Context, conn *connection, symbols []string, snap *
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t, err := conn.client.Ticker(ctx, sym)
+			t, err := conn.Client.Ticker(ctx, sym)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case err != nil && isUnknownSymbol(err):
-				snap.unknown[sym] = err
+			case err != nil && IsUnknownSymbol(err):
+				snap.Unknown[sym] = err
 			case err != nil:
 				if first == nil {
 					first = fmt.Errorf("read the ticker of %s: %w", sym, err)
 				}
 			default:
-				snap.tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+				snap.Tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
 			}
 		}()
 	}
@@ -162,34 +162,34 @@ func readTickers(ctx context.Context, conn *connection, symbols []string, snap *
 	return first
 }
 
-// readMoreRules adds the rules of symbols that only live managed orders use
+// ReadMoreRules adds the rules of symbols that only live managed orders use
 // (an order removed from the configuration still releases funds and counts
 // toward max_open_notional), from the cache or the exchange.
-func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now time.Time) error {
-	cache := loadRulesCache(conn.cacheDir)
+func ReadMoreRules(ctx context.Context, conn *Conn, snap *Snapshot, now time.Time) error {
+	cache := loadRulesCache(conn.CacheDir)
 	fetched := false
-	for _, l := range snap.live {
+	for _, l := range snap.Live {
 		sym := l.Symbol
-		if _, ok := snap.rules[sym]; ok || !plan.IsManaged(conn.target.Namespace, l.ClientOrderID) {
+		if _, ok := snap.Rules[sym]; ok || !plan.IsManaged(conn.Target.Namespace, l.ClientOrderID) {
 			continue
 		}
-		if _, bad := snap.unknown[sym]; bad {
+		if _, bad := snap.Unknown[sym]; bad {
 			continue
 		}
 		if r, ok := cache.get(sym, now); ok {
-			snap.rules[sym] = r
+			snap.Rules[sym] = r
 			continue
 		}
-		d, err := conn.client.SymbolDetails(ctx, sym)
-		if err != nil && isUnknownSymbol(err) {
-			snap.unknown[sym] = err // delisted: the plan can still cancel
+		d, err := conn.Client.SymbolDetails(ctx, sym)
+		if err != nil && IsUnknownSymbol(err) {
+			snap.Unknown[sym] = err // delisted: the plan can still cancel
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("read the rules of symbol %s: %w", sym, err)
 		}
 		r := rulesFromGemini(sym, d)
-		snap.rules[sym] = r
+		snap.Rules[sym] = r
 		cache.put(r, now)
 		fetched = true
 	}
@@ -199,21 +199,21 @@ func readMoreRules(ctx context.Context, conn *connection, snap *snapshot, now ti
 	return nil
 }
 
-// readHistory reads the closed orders of the client order ids in want (by
+// ReadHistory reads the closed orders of the client order ids in want (by
 // symbol; see historyWanted): every order of each, so that the plan can tell
 // "never placed" from "filled" from "cancelled outside orderform" and count
 // an address's fills (plan/fills.go). One paged history walk per symbol,
 // never one call per order, from where the last walk left off
-// (history_cache.go). live is the book as read at readAt (local clock).
+// (historycache.go). live is the book as read at readAt (local clock).
 // It also returns the namespace's other fills in those symbols: closed
 // orders that filled under client order ids not in want (plan.Input.OtherFills).
-func readHistory(ctx context.Context, conn *connection, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, []plan.LiveOrder, error) {
+func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, []plan.LiveOrder, error) {
 	// When the book was read, on the exchange's clock, known from below.
 	exchRead := int64(0)
 	for _, l := range live {
 		exchRead = max(exchRead, l.TimestampMS)
 	}
-	if lo, _, known := conn.client.ClockBounds(); known {
+	if lo, _, known := conn.Client.ClockBounds(); known {
 		exchRead = max(exchRead, readAt.Add(lo).UnixMilli())
 	}
 	bySymbol := map[string]bool{}
@@ -228,8 +228,8 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 	out := map[string][]plan.LiveOrder{}
 	var others []plan.LiveOrder
 	for _, sym := range symbols {
-		hc := loadHistoryCache(conn.cacheDir, sym, conn.historySince)
-		orders, err := conn.client.AllOrdersHistory(ctx, sym, hc.Cursor)
+		hc := loadHistoryCache(conn.CacheDir, sym, conn.HistorySince)
+		orders, err := conn.Client.AllOrdersHistory(ctx, sym, hc.Cursor)
 		if errors.Is(err, gemini.ErrHistoryTruncated) {
 			return nil, nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
 		}
@@ -238,7 +238,7 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 		}
 		closed := make([]plan.LiveOrder, 0, len(orders))
 		for _, o := range orders {
-			closed = append(closed, liveFromGemini(o))
+			closed = append(closed, LiveFromGemini(o))
 		}
 		hc.add(closed)
 		hc.advance(live, sym, exchRead)
@@ -248,7 +248,7 @@ func readHistory(ctx context.Context, conn *connection, want map[string]string, 
 				out[coid] = slices.Clone(os)
 				continue
 			}
-			if _, ok := want[coid]; ok || !plan.IsManaged(conn.target.Namespace, coid) {
+			if _, ok := want[coid]; ok || !plan.IsManaged(conn.Target.Namespace, coid) {
 				continue
 			}
 			for _, o := range os {
@@ -272,7 +272,7 @@ func newer(a, b plan.LiveOrder) bool {
 	return a.OrderID > b.OrderID
 }
 
-func isUnknownSymbol(err error) bool {
+func IsUnknownSymbol(err error) bool {
 	var ae *gemini.APIError
 	if ok := errors.As(err, &ae); ok {
 		return ae.Reason == "InvalidSymbol" || (ae.Status == 404 && ae.Reason == "")

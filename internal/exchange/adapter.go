@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -12,18 +12,18 @@ import (
 	"orderform/plan"
 )
 
-// geminiExchange is the gemini client as apply sees it: placements and
+// Adapter is the gemini client as apply sees it: placements and
 // cancels whose ambiguous failures are marked so that apply looks the order
 // up before deciding to place again, and can tell when such a placement can
 // no longer land.
-type geminiExchange struct {
-	c        *gemini.Client
-	cacheDir string
-	// timeNonce says the key uses time-based nonces (the target's nonce
+type Adapter struct {
+	Client   *gemini.Client
+	CacheDir string // dropped when an order is refused for its increments
+	// TimeNonce says the key uses time-based nonces (the target's nonce
 	// mode); otherwise they increase strictly.
-	timeNonce bool
-	// now is the client's local clock (default time.Now).
-	now func() time.Time
+	TimeNonce bool
+	// Now is the client's local clock (default time.Now).
+	Now func() time.Time
 }
 
 // Time-based nonces (gemini.TimeNonceLead, gemini.TimeNonceWindow): a
@@ -40,9 +40,9 @@ const (
 	nonceClockMargin = 2 * time.Second
 )
 
-func (x geminiExchange) clock() time.Time {
-	if x.now != nil {
-		return x.now()
+func (x Adapter) clock() time.Time {
+	if x.Now != nil {
+		return x.Now()
 	}
 	return time.Now()
 }
@@ -61,13 +61,13 @@ func (e *placeError) Unwrap() error { return e.err }
 // time-based nonce it carried, whichever clock the client signs on: the
 // local one, or its estimate of the exchange's (at most the local clock
 // plus the highest offset the answers allow, plus a margin).
-func (x geminiExchange) nonceAtMost() time.Time {
+func (x Adapter) nonceAtMost() time.Time {
 	now := x.clock()
 	bound := now
-	if ex := x.c.ExchangeNow(); ex.After(bound) {
+	if ex := x.Client.ExchangeNow(); ex.After(bound) {
 		bound = ex
 	}
-	if _, hi, known := x.c.ClockBounds(); known && now.Add(hi).After(bound) {
+	if _, hi, known := x.Client.ClockBounds(); known && now.Add(hi).After(bound) {
 		bound = now.Add(hi)
 	}
 	return bound.Add(timeNonceLead + nonceClockMargin)
@@ -79,15 +79,15 @@ func (x geminiExchange) nonceAtMost() time.Time {
 // is refused once the exchange's clock is past its nonce's window: on the
 // local clock, once now + the lowest offset the exchange's answers allow is
 // past the nonce's bound + the window (+1 s, as nonces are whole seconds).
-func (x geminiExchange) Landable(err error) (time.Duration, bool) {
+func (x Adapter) Landable(err error) (time.Duration, bool) {
 	var pe *placeError
 	if !errors.As(err, &pe) {
 		return 0, false
 	}
-	if !x.timeNonce {
+	if !x.TimeNonce {
 		return 0, true
 	}
-	lo, _, known := x.c.ClockBounds()
+	lo, _, known := x.Client.ClockBounds()
 	if !known {
 		return 0, false
 	}
@@ -95,7 +95,7 @@ func (x geminiExchange) Landable(err error) (time.Duration, bool) {
 	return max(dead.Sub(x.clock().Add(lo)), 0), true
 }
 
-func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error) {
+func (x Adapter) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error) {
 	req := gemini.NewOrder{
 		ClientOrderID: o.ClientOrderID,
 		Symbol:        o.Symbol,
@@ -108,12 +108,12 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 	if o.Type == "stop-limit" {
 		req.StopPrice = o.StopPrice
 	}
-	got, err := x.c.NewOrder(ctx, req)
+	got, err := x.Client.NewOrder(ctx, req)
 	if err != nil {
 		var ae *gemini.APIError
 		if errors.As(err, &ae) && (ae.Reason == "InvalidPrice" || ae.Reason == "InvalidQuantity" || ae.Reason == "InvalidAmount") {
 			// The symbol's increments may have changed: read them afresh next time.
-			dropRulesCache(x.cacheDir)
+			dropRulesCache(x.CacheDir)
 		}
 		if gemini.IsInsufficientFunds(err) {
 			// The account's fee tier may have changed: read its rates
@@ -122,19 +122,19 @@ func (x geminiExchange) Place(ctx context.Context, o plan.Order) (plan.LiveOrder
 		}
 		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), nonceAtMost: x.nonceAtMost()}
 	}
-	return liveFromGemini(got), nil
+	return LiveFromGemini(got), nil
 }
 
-func (x geminiExchange) Cancel(ctx context.Context, orderID string) (plan.LiveOrder, error) {
-	got, err := x.c.CancelOrder(ctx, orderID)
+func (x Adapter) Cancel(ctx context.Context, orderID string) (plan.LiveOrder, error) {
+	got, err := x.Client.CancelOrder(ctx, orderID)
 	if err != nil {
 		return plan.LiveOrder{}, markAmbiguous(err)
 	}
-	return liveFromGemini(got), nil
+	return LiveFromGemini(got), nil
 }
 
-func (x geminiExchange) Lookup(ctx context.Context, clientOrderID string) ([]plan.LiveOrder, error) {
-	got, err := x.c.OrderStatusByClientID(ctx, clientOrderID)
+func (x Adapter) Lookup(ctx context.Context, clientOrderID string) ([]plan.LiveOrder, error) {
+	got, err := x.Client.OrderStatusByClientID(ctx, clientOrderID)
 	if gemini.IsNotFound(err) {
 		return nil, nil
 	}
@@ -143,19 +143,19 @@ func (x geminiExchange) Lookup(ctx context.Context, clientOrderID string) ([]pla
 	}
 	out := make([]plan.LiveOrder, 0, len(got))
 	for _, o := range got {
-		out = append(out, liveFromGemini(o))
+		out = append(out, LiveFromGemini(o))
 	}
 	return out, nil
 }
 
-func (x geminiExchange) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error) {
-	got, err := x.c.ActiveOrders(ctx)
+func (x Adapter) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error) {
+	got, err := x.Client.ActiveOrders(ctx)
 	if err != nil {
 		return nil, markAmbiguous(err)
 	}
 	out := make([]plan.LiveOrder, 0, len(got))
 	for _, o := range got {
-		out = append(out, liveFromGemini(o))
+		out = append(out, LiveFromGemini(o))
 	}
 	return out, nil
 }
@@ -190,4 +190,9 @@ func withheld(err error, o plan.Order) error {
 		}
 	}
 	return err
+}
+
+// NewAdapter is conn as apply sees it.
+func NewAdapter(conn *Conn) Adapter {
+	return Adapter{Client: conn.Client, CacheDir: conn.CacheDir, TimeNonce: conn.Target.Nonce == "time"}
 }

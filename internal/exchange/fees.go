@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"orderform/internal/atomicfile"
 	"orderform/plan"
 )
 
@@ -41,9 +42,9 @@ func feesPath(dir string) string {
 	return filepath.Join(dir, "fees.json")
 }
 
-// cachedFeeRate returns the account's fee rate from the cache when it is
+// CachedFeeRate returns the account's fee rate from the cache when it is
 // fresh; nil otherwise. It sends nothing.
-func cachedFeeRate(dir string, now time.Time) *plan.Fee {
+func CachedFeeRate(dir string, now time.Time) *plan.Fee {
 	path := feesPath(dir)
 	if path == "" {
 		return nil
@@ -56,27 +57,27 @@ func cachedFeeRate(dir string, now time.Time) *plan.Fee {
 	return &plan.Fee{Rate: c.Rate, Source: plan.FeeAccount}
 }
 
-// readFeeRate returns the rate a buy holds its fee at: the account's (from
+// ReadFeeRate returns the rate a buy holds its fee at: the account's (from
 // the cache, else the exchange, then cached), or, when the exchange does
 // not tell, the highest taker rate. It never fails: a plan is not refused
 // because the rates are unreadable, it holds more.
-func readFeeRate(ctx context.Context, conn *connection, now time.Time) *plan.Fee {
-	if f := cachedFeeRate(conn.cacheDir, now); f != nil {
+func ReadFeeRate(ctx context.Context, conn *Conn, now time.Time) *plan.Fee {
+	if f := CachedFeeRate(conn.CacheDir, now); f != nil {
 		return f
 	}
-	r, err := conn.client.FeeRates(ctx)
+	r, err := conn.Client.FeeRates(ctx)
 	if err != nil {
-		if conn.debugW != nil {
-			fmt.Fprintf(conn.debugW, "fees: %v; holding buys to the highest taker rate, %d bps\n", err, highestTakerFeeBps)
+		if conn.Debug != nil {
+			fmt.Fprintf(conn.Debug, "fees: %v; holding buys to the highest taker rate, %d bps\n", err, highestTakerFeeBps)
 		}
 		return &plan.Fee{Rate: decimal.New(highestTakerFeeBps, -4), Source: plan.FeeFallback}
 	}
 	// Gemini holds a buy's fee at the larger of the two rates: the order
 	// may fill as maker or as taker.
 	rate := decimal.Max(r.MakerBps, r.TakerBps).Shift(-4)
-	if path := feesPath(conn.cacheDir); path != "" {
+	if path := feesPath(conn.CacheDir); path != "" {
 		if b, err := json.Marshal(cachedFee{Fetched: now, Rate: rate}); err == nil {
-			_ = writeFileAtomic(path, b) // only a cache
+			_ = atomicfile.Write(path, b) // only a cache
 		}
 	}
 	return &plan.Fee{Rate: rate, Source: plan.FeeAccount}

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"fmt"
@@ -75,9 +75,9 @@ func checkHost(environment, raw, from string) error {
 		from, raw, what, environment, want, gemini.SandboxURL)
 }
 
-// isProductionTarget reports whether a target may trade real money: it is
+// IsProductionTarget reports whether a target may trade real money: it is
 // named production, or its host is neither this machine nor the sandbox.
 // The production prompt and labels go by it.
-func isProductionTarget(environment, baseURL string) bool {
+func IsProductionTarget(environment, baseURL string) bool {
 	return environment == "production" || kindOfURL(baseURL) == hostRemote
 }

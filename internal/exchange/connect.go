@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,24 +19,39 @@ import (
 	"orderform/spec"
 )
 
-// connection is an open line to the exchange a configuration targets.
-type connection struct {
-	target  plan.Target
-	client  *gemini.Client
-	baseURL string // where requests go (for local, the in-process simulator)
-	// historySince is where history walks start (Unix ms; 0 = the
+// Conn is an open line to the exchange a configuration targets.
+type Conn struct {
+	Target  plan.Target
+	Client  *gemini.Client
+	BaseURL string // where requests go (for local, the in-process simulator)
+	// HistorySince is where history walks start (Unix ms; 0 = the
 	// account's beginning), from ORDERFORM_HISTORY_SINCE.
-	historySince int64
-	debugW       io.Writer
-	cacheDir     string // symbol rules and roles cache for this environment; "" = no cache
-	// planKey signs and verifies saved plans: derived from the API secret
+	HistorySince int64
+	Debug        io.Writer
+	CacheDir     string // symbol rules and roles cache for this environment; "" = no cache
+	// PlanKey signs and verifies saved plans: derived from the API secret
 	// (plan.SigningKey), never written.
-	planKey []byte
-	close   func() error
+	PlanKey []byte
+	Close   func() error
 }
 
-// localStatePath is where the built-in local exchange keeps its book.
-func localStatePath(dir string) string {
+// Settings are the inputs of a connection that come from outside the
+// configuration: the process's environment, read once by the command.
+type Settings struct {
+	URL          string // GEMINI_API_URL: overrides the environment's endpoint
+	Key, Secret  string // GEMINI_API_KEY, GEMINI_API_SECRET
+	HistorySince string // ORDERFORM_HISTORY_SINCE
+	// CacheRoot holds the caches and nonce files of the remote exchanges
+	// (CacheRoot); "" = none.
+	CacheRoot string
+	// PrivateRate and PublicRate pace requests (per second); 0 = the
+	// environment's default.
+	PrivateRate, PublicRate float64
+	Debug                   io.Writer // request log (ORDERFORM_LOG=debug); nil = none
+}
+
+// LocalStatePath is where the built-in local exchange keeps its book.
+func LocalStatePath(dir string) string {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
@@ -51,16 +65,16 @@ type endpoint struct {
 	urlFrom                                     string // where url came from, for errors: "the url at main.hcl:3", "GEMINI_API_URL"
 }
 
-// connect opens the exchange named by the configuration's exchange block,
+// Connect opens the exchange named by the configuration's exchange block,
 // GEMINI_API_URL and the credentials in the environment.
-func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, error) {
+func Connect(ctx context.Context, st Settings, cfg *spec.Config) (*Conn, error) {
 	ex := cfg.Exchange
 	ep := endpoint{environment: ex.Environment, url: ex.URL, account: ex.Account, namespace: ex.Namespace, nonce: ex.Nonce}
 	if ep.url != "" {
 		r := ex.URLRange
 		ep.urlFrom = fmt.Sprintf("the url at %s:%d", r.Filename, r.Start.Line)
 	} else {
-		ep.url = e.getenv("GEMINI_API_URL")
+		ep.url = st.URL
 		ep.urlFrom = "GEMINI_API_URL"
 		if ep.url != "" && !ex.NamespaceSet {
 			where := "add an exchange block with it"
@@ -75,18 +89,18 @@ func connect(ctx context.Context, e *cliEnv, cfg *spec.Config) (*connection, err
 		ep.environment = "local"
 	}
 	if ep.environment == "local" && ep.url == "" {
-		ep.localState = localStatePath(cfg.Dir)
+		ep.localState = LocalStatePath(cfg.Dir)
 	}
-	return open(ctx, e, ep)
+	return open(ctx, st, ep)
 }
 
-// connectTarget opens the exchange a saved plan was computed against.
-func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
+// ConnectSaved opens the exchange a saved plan was computed against.
+func ConnectSaved(ctx context.Context, st Settings, t plan.Target) (*Conn, error) {
 	ep := endpoint{environment: t.Environment, url: t.BaseURL, account: t.Account, namespace: t.Namespace, nonce: t.Nonce, urlFrom: "the saved plan's base_url"}
 	// A saved plan goes to the exchange it was made against and nowhere
 	// else; when the environment names another one, or the local book it
 	// was made from is not here, it is refused before any request.
-	if u := e.getenv("GEMINI_API_URL"); u != "" && strings.TrimRight(u, "/") != strings.TrimRight(t.BaseURL, "/") {
+	if u := st.URL; u != "" && strings.TrimRight(u, "/") != strings.TrimRight(t.BaseURL, "/") {
 		return nil, fmt.Errorf("the plan is for another target: it was made against %s, but GEMINI_API_URL is %s; make the plan again against this exchange", t.BaseURL, u)
 	}
 	if path, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
@@ -95,30 +109,30 @@ func connectTarget(e *cliEnv, t plan.Target) (*connection, error) {
 		}
 		ep.url, ep.localState = "", path
 	}
-	return open(e.ctx, e, ep)
+	return open(ctx, st, ep)
 }
 
 // open connects to an endpoint. The local environment without a URL starts
 // an in-process simulator on loopback whose book lives in a state file; it
 // goes through the same HTTP client, signing and nonces as the real
 // exchanges.
-func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
+func open(ctx context.Context, st Settings, ep endpoint) (*Conn, error) {
 	env, url := ep.environment, ep.url
 	gc := gemini.Config{
 		Account:   ep.account,
 		NonceMode: gemini.NonceIncreasing,
-		Debug:     debugWriter(e),
+		Debug:     st.Debug,
 	}
 	if ep.nonce == "time" {
 		gc.NonceMode = gemini.NonceTime
 	}
-	key, secret := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET")
-	conn := &connection{close: func() error { return nil }}
-	since, err := historySince(e.getenv("ORDERFORM_HISTORY_SINCE"))
+	key, secret := st.Key, st.Secret
+	conn := &Conn{Close: func() error { return nil }}
+	since, err := historySince(st.HistorySince)
 	if err != nil {
 		return nil, err
 	}
-	conn.historySince = since
+	conn.HistorySince = since
 	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
 	if ep.nonce == "time" {
 		target.Nonce = "time"
@@ -151,7 +165,7 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 			if err != nil {
 				return nil, fmt.Errorf("local exchange: %w", err)
 			}
-			url, conn.close = u, stop
+			url, conn.Close = u, stop
 			key, secret = sim.LocalKey, sim.LocalSecret
 			target.BaseURL = "local:" + path
 		} else {
@@ -176,46 +190,33 @@ func open(ctx context.Context, e *cliEnv, ep endpoint) (*connection, error) {
 		return nil, fmt.Errorf("unknown environment %q: use \"local\", \"sandbox\" or \"production\"", env)
 	}
 	if err := gemini.CheckURL(url); err != nil {
-		conn.close()
+		conn.Close()
 		return nil, err
 	}
 	if ep.localState == "" {
 		if err := checkHost(env, url, ep.urlFrom); err != nil {
-			conn.close()
+			conn.Close()
 			return nil, err
 		}
 	}
 	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
-	gc.NonceFile = nonceFile(e, ep.localState, key)
-	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {
-		gc.PrivateRate = r
+	gc.NonceFile = NonceFile(st.CacheRoot, ep.localState, key)
+	if st.PrivateRate > 0 {
+		gc.PrivateRate = st.PrivateRate
 	}
-	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PUBLIC"); ok {
-		gc.PublicRate = r
+	if st.PublicRate > 0 {
+		gc.PublicRate = st.PublicRate
 	}
 	c, err := gemini.New(gc)
 	if err != nil {
-		conn.close()
+		conn.Close()
 		return nil, err
 	}
-	target.KeyID = keyID(key)
-	conn.client, conn.target, conn.debugW, conn.baseURL = c, target, gc.Debug, url
-	conn.planKey = plan.SigningKey(secret)
-	conn.cacheDir = cacheDir(e, target, key)
+	target.KeyID = KeyID(key)
+	conn.Client, conn.Target, conn.Debug, conn.BaseURL = c, target, gc.Debug, url
+	conn.PlanKey = plan.SigningKey(secret)
+	conn.CacheDir = cacheDir(st.CacheRoot, target, key)
 	return conn, nil
-}
-
-func rateFromEnv(e *cliEnv, name string) (float64, bool) {
-	v := e.getenv(name)
-	if v == "" {
-		return 0, false
-	}
-	r, err := strconv.ParseFloat(v, 64)
-	if err != nil || r <= 0 {
-		fmt.Fprintf(e.stderr, "Warning: ignoring %s=%q: want a positive number of requests per second\n", name, v)
-		return 0, false
-	}
-	return r, true
 }
 
 // cacheDir is the per-environment cache of symbol rules and key roles:
@@ -225,11 +226,10 @@ func rateFromEnv(e *cliEnv, name string) (float64, bool) {
 // The built-in local exchange keeps its cache beside its book, so that
 // deleting .orderform/ to start again forgets both: a history cache that
 // outlived its book would report fills that never happened.
-func cacheDir(e *cliEnv, t plan.Target, key string) string {
+func cacheDir(root string, t plan.Target, key string) string {
 	if state, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
 		return filepath.Join(filepath.Dir(state), "cache")
 	}
-	root := cacheRoot(e)
 	if root == "" {
 		return ""
 	}
@@ -237,10 +237,10 @@ func cacheDir(e *cliEnv, t plan.Target, key string) string {
 	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
 }
 
-// cacheRoot is $ORDERFORM_CACHE_DIR, or orderform's directory in the user
-// cache directory; "" when there is none.
-func cacheRoot(e *cliEnv) string {
-	if root := e.getenv("ORDERFORM_CACHE_DIR"); root != "" {
+// CacheRoot is dir ($ORDERFORM_CACHE_DIR), or orderform's directory in the
+// user cache directory; "" when there is none.
+func CacheRoot(dir string) string {
+	if root := dir; root != "" {
 		return root
 	}
 	d, err := os.UserCacheDir()
@@ -250,20 +250,20 @@ func cacheRoot(e *cliEnv) string {
 	return filepath.Join(d, "orderform")
 }
 
-// nonceFile is where the last nonce of key is kept, so that every orderform
+// NonceFile is where the last nonce of key is kept, so that every orderform
 // process using the key continues one sequence (gemini.Config.NonceFile):
 // for the built-in local exchange beside its book (localState), which has
 // its own nonces; otherwise in the cache root, one file per key whatever
 // the account or namespace (Gemini counts nonces per key), named by a hash
 // of the key, never the key or the secret. "" when there is no cache
 // directory: the sequence then lives in the process only.
-func nonceFile(e *cliEnv, localState, key string) string {
-	name := "nonce-" + strings.TrimPrefix(keyID(key), "sha256:")
+func NonceFile(cacheRoot, localState, key string) string {
+	name := "nonce-" + strings.TrimPrefix(KeyID(key), "sha256:")
 	if localState != "" {
 		return filepath.Join(filepath.Dir(localState), name)
 	}
-	if root := cacheRoot(e); root != "" {
-		return filepath.Join(root, name)
+	if cacheRoot != "" {
+		return filepath.Join(cacheRoot, name)
 	}
 	return ""
 }
@@ -284,20 +284,20 @@ func historySince(v string) (int64, error) {
 	return 0, fmt.Errorf("ORDERFORM_HISTORY_SINCE=%q: want a day such as 2026-01-31 or an RFC 3339 time such as 2026-01-31T12:00:00Z", v)
 }
 
-// keyID names an API key in saved plans without revealing it: the first 12
+// KeyID names an API key in saved plans without revealing it: the first 12
 // hex characters of its SHA-256. The key is an identifier, not the secret,
 // but there is no reason to write it down either.
-func keyID(key string) string {
+func KeyID(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return "sha256:" + hex.EncodeToString(h[:6])
 }
 
-// clockWarning is a warning when this machine's clock is certainly more
+// ClockWarning is a warning when this machine's clock is certainly more
 // than gemini.SkewWarning off the exchange's, as learned from its answers.
 // orderform compares exchange timestamps, and makes time-based nonces, on
 // the exchange's clock, so the plan stays right; but such a skew usually
 // means NTP is not running, and other programs on this machine suffer.
-func clockWarning(c *gemini.Client) *hcl.Diagnostic {
+func ClockWarning(c *gemini.Client) *hcl.Diagnostic {
 	if c == nil {
 		return nil
 	}
@@ -318,10 +318,14 @@ func clockWarning(c *gemini.Client) *hcl.Diagnostic {
 	}
 }
 
-// debugWriter returns stderr when ORDERFORM_LOG=debug.
-func debugWriter(e *cliEnv) io.Writer {
-	if strings.EqualFold(e.getenv("ORDERFORM_LOG"), "debug") {
-		return e.stderr
+// DescribeTarget names environment, account and namespace for people.
+func DescribeTarget(t plan.Target) string {
+	s := t.Environment
+	if t.BaseURL != "" && !strings.HasPrefix(t.BaseURL, "local:") {
+		s += " (" + t.BaseURL + ")" // the host actually used, whatever the label
 	}
-	return nil
+	if t.Account != "" {
+		s += ", account " + t.Account
+	}
+	return s + ", namespace " + t.Namespace
 }

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"orderform/gemini"
+	"orderform/internal/atomicfile"
 )
 
 // Least privilege: plan and show need only to read the book, which an
@@ -28,80 +29,64 @@ type cachedRoles struct {
 	Roles   gemini.Roles `json:"roles"`
 }
 
-// keyRoles returns the API key's roles, from the cache (per exchange and
+// KeyRoles returns the API key's roles, from the cache (per exchange and
 // key) when it is fresh.
-func keyRoles(ctx context.Context, conn *connection, now time.Time) (gemini.Roles, error) {
+func KeyRoles(ctx context.Context, conn *Conn, now time.Time) (gemini.Roles, error) {
 	var c cachedRoles
 	path := ""
-	if conn.cacheDir != "" {
-		path = filepath.Join(conn.cacheDir, "roles.json")
+	if conn.CacheDir != "" {
+		path = filepath.Join(conn.CacheDir, "roles.json")
 		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil &&
 			now.Sub(c.Fetched) < rolesTTL && !now.Before(c.Fetched) {
 			return c.Roles, nil
 		}
 	}
-	r, err := conn.client.Roles(ctx)
+	r, err := conn.Client.Roles(ctx)
 	if err != nil {
 		return gemini.Roles{}, fmt.Errorf("check the API key's roles: %w", err)
 	}
 	if path != "" {
 		if b, err := json.Marshal(cachedRoles{Fetched: now, Roles: r}); err == nil {
-			_ = writeFileAtomic(path, b)
+			_ = atomicfile.Write(path, b)
 		}
 	}
 	return r, nil
 }
 
-// keyRoleError is a key whose roles do not allow what the command does.
-type keyRoleError struct{ msg string }
+// KeyRoleError is a key whose roles do not allow what the command does.
+type KeyRoleError struct{ msg string }
 
-func (e *keyRoleError) Error() string { return e.msg }
+func (e *KeyRoleError) Error() string { return e.msg }
 
-// checkKey fails when the key cannot read the book, or, with trade, cannot
+// CheckKey fails when the key cannot read the book, or, with trade, cannot
 // place and cancel orders.
-func checkKey(r gemini.Roles, trade bool) error {
+func CheckKey(r gemini.Roles, trade bool) error {
 	switch {
 	case r.IsTrader:
 		return nil
 	case trade && r.IsAuditor:
-		return &keyRoleError{"the API key is read-only (Auditor role): `orderform plan` and `show` work with it, but apply and destroy need a key with the Trader role, so nothing was sent. " +
+		return &KeyRoleError{"the API key is read-only (Auditor role): `orderform plan` and `show` work with it, but apply and destroy need a key with the Trader role, so nothing was sent. " +
 			"Give this command a Trader key (with no other role) in GEMINI_API_KEY / GEMINI_API_SECRET, as the apply job of examples/ci does"}
 	case trade:
-		return &keyRoleError{"the API key lacks the Trader role, so it can neither place nor cancel an order: nothing was sent. " +
+		return &KeyRoleError{"the API key lacks the Trader role, so it can neither place nor cancel an order: nothing was sent. " +
 			"Create a key with the Trader role only and set GEMINI_API_KEY / GEMINI_API_SECRET"}
 	case !r.IsAuditor:
-		return &keyRoleError{"the API key has neither the Trader nor the Auditor role, so it cannot read the live orders: " +
+		return &KeyRoleError{"the API key has neither the Trader nor the Auditor role, so it cannot read the live orders: " +
 			"create a key with the Trader role only (or, for plans alone, an Auditor key) and set GEMINI_API_KEY / GEMINI_API_SECRET"}
 	}
 	return nil
 }
 
-// fundManagerSummary heads the warning about a key that can withdraw.
-const fundManagerSummary = "The API key can withdraw funds"
+// FundManagerSummary heads the warning about a key that can withdraw.
+const FundManagerSummary = "The API key can withdraw funds"
 
 const fundManagerDetail = "The key has the Fund Manager role: whoever holds it can move money out of the account. " +
 	"orderform never needs that role: create a key with the Trader role only (an Auditor key for plans), use it instead, and delete this one."
 
-// keyWarnings are the warnings a plan or apply gives about the key.
-func keyWarnings(r gemini.Roles) hcl.Diagnostics {
+// KeyWarnings are the warnings a plan or apply gives about the key.
+func KeyWarnings(r gemini.Roles) hcl.Diagnostics {
 	if !r.IsFundManager {
 		return nil
 	}
-	return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: fundManagerSummary, Detail: fundManagerDetail}}
-}
-
-// requireTrader checks the key before a saved plan is applied: it refuses
-// a key that cannot trade, before anything is sent, and warns about one
-// that can withdraw.
-func requireTrader(e *cliEnv, conn *connection, color bool) bool {
-	r, err := keyRoles(e.ctx, conn, time.Now())
-	if err == nil {
-		err = checkKey(r, true)
-	}
-	if err != nil {
-		reportReadError(e.stderr, err, conn, "DIR")
-		return false
-	}
-	printDiagnostics(e.stderr, nil, keyWarnings(r), color)
-	return true
+	return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: FundManagerSummary, Detail: fundManagerDetail}}
 }

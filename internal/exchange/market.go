@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -9,27 +9,27 @@ import (
 	"orderform/plan"
 )
 
-// readMarket reads what apply's send-time check needs (plan.NeedsOf): the
+// ReadMarket reads what apply's send-time check needs (plan.NeedsOf): the
 // rules of the symbols placed on, from the on-disk cache when fresh, and one
 // pubticker per symbol whose checks compare prices with the market. It is
 // the only read between the prompt (or loading a saved plan) and the first
 // request that changes the book.
-func readMarket(ctx context.Context, conn *connection, needs plan.MarketNeeds) (plan.Market, error) {
-	snap := &snapshot{rules: map[string]plan.SymbolRules{}, tickers: map[string]plan.Ticker{}, unknown: map[string]error{}}
+func ReadMarket(ctx context.Context, conn *Conn, needs plan.MarketNeeds) (plan.Market, error) {
+	snap := &Snapshot{Rules: map[string]plan.SymbolRules{}, Tickers: map[string]plan.Ticker{}, Unknown: map[string]error{}}
 	now := time.Now()
-	cache := loadRulesCache(conn.cacheDir)
+	cache := loadRulesCache(conn.CacheDir)
 	fetched := false
 	for _, sym := range needs.Rules {
 		if r, ok := cache.get(sym, now); ok {
-			snap.rules[sym] = r
+			snap.Rules[sym] = r
 			continue
 		}
-		d, err := conn.client.SymbolDetails(ctx, sym)
+		d, err := conn.Client.SymbolDetails(ctx, sym)
 		if err != nil {
 			return plan.Market{}, fmt.Errorf("read the rules of symbol %s: %w", sym, err)
 		}
 		r := rulesFromGemini(sym, d)
-		snap.rules[sym] = r
+		snap.Rules[sym] = r
 		cache.put(r, now)
 		fetched = true
 	}
@@ -37,11 +37,11 @@ func readMarket(ctx context.Context, conn *connection, needs plan.MarketNeeds) (
 		_ = cache.save() // only a cache
 	}
 	var mu sync.Mutex
-	if err := readTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
+	if err := ReadTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
 		return plan.Market{}, err
 	}
-	for sym, err := range snap.unknown {
+	for sym, err := range snap.Unknown {
 		return plan.Market{}, fmt.Errorf("read the ticker of %s: %w", sym, err)
 	}
-	return plan.Market{Rules: snap.rules, Tickers: snap.tickers}, nil
+	return plan.Market{Rules: snap.Rules, Tickers: snap.Tickers}, nil
 }

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"orderform/internal/atomicfile"
 	"orderform/plan"
 )
 
@@ -25,7 +26,7 @@ import (
 //   - just before the oldest order of orderform's that was live at T (it may
 //     close later, and the history lists orders by when they were placed),
 //     and
-//   - T less historyMargin, for an order placed by another process around T,
+//   - T less HistoryMargin, for an order placed by another process around T,
 //     live during the walk yet not in the book that was read.
 //
 // T is known from below only: the newest timestamp among the live orders
@@ -33,7 +34,9 @@ import (
 // learned it from its answers (gemini.Client.ClockBounds), whichever is
 // later. Neither can run ahead of the exchange, so a fast local clock moves
 // no cursor past an order. A lost or damaged cache only costs a full walk.
-var historyMargin = 10 * time.Minute
+// HistoryMargin is how far before the last walk the next one starts (a
+// variable so that a test can set it to 0).
+var HistoryMargin = 10 * time.Minute
 
 type historyCache struct {
 	path    string
@@ -134,7 +137,7 @@ func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int6
 	if readAt <= 0 {
 		return
 	}
-	cursor := readAt - historyMargin.Milliseconds()
+	cursor := readAt - HistoryMargin.Milliseconds()
 	for _, l := range live {
 		// One millisecond earlier: whether a walk's start is inclusive is
 		// not documented, and this order must be in the next walk.
@@ -150,6 +153,12 @@ func (c *historyCache) save() {
 		return
 	}
 	if b, err := json.Marshal(c); err == nil {
-		_ = writeFileAtomic(c.path, b) // only a cache
+		_ = atomicfile.Write(c.path, b) // only a cache
 	}
+}
+
+// HistoryCursor is where the next history walk of symbol starts (Unix ms
+// on the exchange's clock), from the cache in dir; since when there is none.
+func HistoryCursor(dir, symbol string, since int64) int64 {
+	return loadHistoryCache(dir, symbol, since).Cursor
 }

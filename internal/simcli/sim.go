@@ -1,4 +1,4 @@
-package command
+package simcli
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 const simDefaultAddr = "127.0.0.1:8399"
@@ -57,7 +58,7 @@ subcommands): each request reads the others' changes under the file's lock.
 Do not edit it by hand while they run.
 `
 
-func cmdSim(e *cliEnv, args []string) int {
+func run(e *simEnv, args []string) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "price", "fund", "fill", "order", "orders", "balances", "markets", "fault", "clock":
@@ -72,14 +73,14 @@ func cmdSim(e *cliEnv, args []string) int {
 	return simServe(e, args)
 }
 
-func simFlagSet(e *cliEnv, name string) *flag.FlagSet {
+func simFlagSet(e *simEnv, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("orderform sim "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, simUsage) }
 	return fs
 }
 
-func simServe(e *cliEnv, args []string) int {
+func simServe(e *simEnv, args []string) int {
 	fs := simFlagSet(e, "")
 	addr := fs.String("addr", simDefaultAddr, "listen address")
 	listenAny := fs.Bool("listen-any", false, "allow a non-loopback listen address (the admin API has no authentication)")
@@ -216,7 +217,7 @@ func simStatePath(state, dir string) (string, error) {
 	case state != "" && dir != "":
 		return "", errors.New("give -state or -dir, not both")
 	case dir != "":
-		return localStatePath(dir), nil
+		return exchange.LocalStatePath(dir), nil
 	}
 	return state, nil
 }
@@ -311,7 +312,7 @@ func (t fileTarget) balances(context.Context) ([]sim.BalanceView, error) {
 }
 func (t fileTarget) markets(context.Context) ([]sim.MarketView, error) { return t.s.Markets(), nil }
 
-func simAdmin(e *cliEnv, sub string, args []string) int {
+func simAdmin(e *simEnv, sub string, args []string) int {
 	fs := simFlagSet(e, sub)
 	url := fs.String("url", "", "a running simulator's base `URL`")
 	statePath := fs.String("state", "", "a simulator state `file`")
@@ -395,7 +396,7 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 			return fail("%v", err)
 		}
 		if path == "" {
-			path = localStatePath(".")
+			path = exchange.LocalStatePath(".")
 		}
 		s, err := sim.New(sim.Options{StatePath: path})
 		if err != nil {
@@ -474,7 +475,7 @@ func simAdmin(e *cliEnv, sub string, args []string) int {
 }
 
 // simClock shows or sets a running simulator's clock.
-func simClock(e *cliEnv, c *sim.AdminClient, pos []string, window time.Duration, fail func(string, ...any) int) int {
+func simClock(e *simEnv, c *sim.AdminClient, pos []string, window time.Duration, fail func(string, ...any) int) int {
 	if len(pos) > 1 {
 		return fail("want at most one OFFSET, e.g. 15m or -90s")
 	}
@@ -513,7 +514,7 @@ func orAll(path string) string {
 
 // simChange runs a change and reports it, with the orders it filled or
 // triggered and the balances it moved.
-func simChange(e *cliEnv, t simTarget, sub string, change func() error, done string) int {
+func simChange(e *simEnv, t simTarget, sub string, change func() error, done string) int {
 	ctx := e.ctx
 	before, err1 := t.orders(ctx)
 	balBefore, err2 := t.balances(ctx)

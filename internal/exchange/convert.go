@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"strings"
@@ -8,8 +8,8 @@ import (
 	"orderform/spec"
 )
 
-// liveFromGemini translates the exchange's order into the plan's terms.
-func liveFromGemini(o gemini.Order) plan.LiveOrder {
+// LiveFromGemini translates the exchange's order into the plan's terms.
+func LiveFromGemini(o gemini.Order) plan.LiveOrder {
 	return plan.LiveOrder{
 		OrderID:         o.OrderID,
 		ClientOrderID:   o.ClientOrderID,
@@ -59,10 +59,10 @@ func rulesFromGemini(symbol string, d gemini.SymbolDetails) plan.SymbolRules {
 	}
 }
 
-// planBlocks returns the configuration's order blocks and its namespace's
+// PlanBlocks returns the configuration's order blocks and its namespace's
 // client order id function, with which a plan names and protects the
 // instances the blocks no longer declare.
-func planBlocks(cfg *spec.Config) ([]plan.Block, func(string) string) {
+func PlanBlocks(cfg *spec.Config) ([]plan.Block, func(string) string) {
 	var out []plan.Block
 	for _, b := range cfg.OrderBlocks() {
 		out = append(out, plan.Block{Address: b.Address, Expansion: b.Expansion, PreventCancel: b.PreventCancel, Range: b.Range})
@@ -71,7 +71,7 @@ func planBlocks(cfg *spec.Config) ([]plan.Block, func(string) string) {
 	return out, func(addr string) string { return spec.ClientOrderID(ns, addr) }
 }
 
-func planOrder(o spec.Order) plan.Order {
+func PlanOrder(o spec.Order) plan.Order {
 	return plan.Order{
 		Address:          o.Address,
 		ClientOrderID:    o.ClientOrderID,

@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func TestExchangeAdapterErrors(t *testing.T) {
 			if err := cache.save(); err != nil {
 				t.Fatal(err)
 			}
-			x := geminiExchange{c: c, cacheDir: dir}
+			x := Adapter{Client: c, CacheDir: dir}
 			_, err = x.Place(context.Background(), plan.Order{ClientOrderID: "of:t:0123456789abcdef", Symbol: "btcusd", Side: "buy", Type: "limit",
 				Amount: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("1000.001")})
 			if err == nil {

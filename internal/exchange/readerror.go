@@ -1,4 +1,4 @@
-package command
+package exchange
 
 import (
 	"errors"
@@ -11,20 +11,20 @@ import (
 	"orderform/gemini"
 )
 
-// reportReadError explains a failure to read the exchange before anything
+// ReportReadError explains a failure to read the exchange before anything
 // was changed: what happened, where, and what to do next.
-func reportReadError(w io.Writer, err error, conn *connection, dir string) {
-	where := describeTarget(conn.target)
+func ReportReadError(w io.Writer, err error, conn *Conn, dir string) {
+	where := DescribeTarget(conn.Target)
 	var (
 		ne *gemini.NetError
-		ke *keyRoleError
+		ke *KeyRoleError
 	)
 	switch {
 	case errors.As(err, &ke):
 		fmt.Fprintf(w, "Error: %v.\n", ke)
 	case errors.As(err, &ne) && !ne.Sent:
-		fmt.Fprintf(w, "Error: could not reach the exchange at %s (%s): %s.\n", conn.baseURL, where, rootCause(ne.Err))
-		fmt.Fprintf(w, "Nothing was changed. Check the network or a proxy, and the url setting or GEMINI_API_URL; `orderform doctor %s` checks the connection step by step.\n", dir)
+		fmt.Fprintf(w, "Error: could not reach the exchange at %s (%s): %s.\n", conn.BaseURL, where, rootCause(ne.Err))
+		fmt.Fprintf(w, "Nothing was changed. Check the network or a proxy, and the url setting or GEMINI_API_URL; `orderform doctor %s` checks the Conn step by step.\n", dir)
 	case gemini.IsMaintenance(err):
 		fmt.Fprintf(w, "Error: the exchange (%s) is down for maintenance: %v\n", where, err)
 		fmt.Fprintln(w, "Nothing was changed. See https://status.gemini.com and plan again when it is back.")
@@ -44,7 +44,7 @@ func reportReadError(w io.Writer, err error, conn *connection, dir string) {
 }
 
 // rootCause strips Go's wrapping of a network error down to what happened:
-// "connection refused", "no such host", "i/o timeout".
+// "Conn refused", "no such host", "i/o timeout".
 func rootCause(err error) string {
 	var se *os.SyscallError
 	if errors.As(err, &se) {
