@@ -18,7 +18,11 @@ import (
 // alone, whether the id resembles a configured address or one no longer in
 // the configuration.
 func TestForeignIDsWithSpacesAreLeftAlone(t *testing.T) {
-	h := newRelHarness(t, relOptions{sim: sim.Options{LaxClientOrderIDs: true}})
+	// The other program has its own API key, as it would: a second client
+	// on orderform's key would race it for the key's nonces.
+	const otherKey, otherSecret = "account-other-program", "other-program-secret"
+	h := newRelHarness(t, relOptions{sim: sim.Options{LaxClientOrderIDs: true,
+		Keys: []sim.Key{{Key: otherKey, Secret: otherSecret}}}})
 	h.write(map[string]string{"main.hcl": h.exchangeBlock("exact") + `
 order "bid" {
   symbol = "btcusd"
@@ -30,7 +34,7 @@ order "bid" {
 	ctx := context.Background()
 	bid, gone := spec.ClientOrderID("exact", "order.bid"), spec.ClientOrderID("exact", "order.gone")
 	foreign := []string{" " + bid, bid + " ", " " + gone, gone + " ", bid + "\t"}
-	other := h.client(h.env["GEMINI_API_KEY"], h.env["GEMINI_API_SECRET"])
+	other := h.client(otherKey, otherSecret)
 	for _, id := range foreign {
 		if _, err := other.NewOrder(ctx, gemini.NewOrder{ClientOrderID: id, Symbol: "btcusd", Side: "buy",
 			Type: gemini.TypeLimit, Amount: d("0.002"), Price: d("59000")}); err != nil {
