@@ -101,7 +101,10 @@ func TestFeeAwareBudget(t *testing.T) {
 			t.Fatalf("fee caches %v, want one", paths)
 		}
 		// As if the account's tier had been lower when the rates were read.
-		b, _ := json.Marshal(cachedFee{Fetched: time.Now(), Rate: decimal.Zero})
+		b, _ := json.Marshal(struct { // internal/exchange's fees.json
+			Fetched time.Time       `json:"fetched"`
+			Rate    decimal.Decimal `json:"rate"`
+		}{time.Now(), decimal.Zero})
 		if err := os.WriteFile(paths[0], b, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -118,7 +118,7 @@ func (x Adapter) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error
 		if gemini.IsInsufficientFunds(err) {
 			// The account's fee tier may have changed: read its rates
 			// afresh next time.
-			dropFeesCache(x.cacheDir)
+			dropFeesCache(x.CacheDir)
 		}
 		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), nonceAtMost: x.nonceAtMost()}
 	}
