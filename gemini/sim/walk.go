@@ -20,8 +20,9 @@ const DefaultWalkStepBps = 10
 // so a run can be repeated. Each step moves each of its symbols' bid and
 // ask together by a whole number of price increments drawn uniformly from
 // [-n, n], where n is MaxStepBps of the bid (at least one increment); the
-// spread is kept (at least one increment), and a step that would take the
-// bid below one increment goes the other way. Resting orders the new
+// spread is kept (at least one increment), a step that would take the bid
+// below one increment goes the other way, and the last price follows the
+// bid, as if others traded there. Resting orders the new
 // market crosses fill, and stops it reaches trigger, as with SetMarket.
 type Walk struct {
 	Seed       uint64
@@ -164,6 +165,9 @@ func (s *Server) walkSymbol(sym string, rng *rand.Rand, bps int64) {
 	}
 	bid := m.Bid.Add(delta)
 	s.moveMarket(sym, bid, bid.Add(spread))
+	// The rest of the market trades too: the last price (which
+	// /v1/pricefeed shows) follows the bid.
+	m.Last = bid
 }
 
 // String describes a walk for a startup banner.

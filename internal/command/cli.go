@@ -45,6 +45,7 @@ func commands() []command {
 		{"fmt", "Rewrite configuration files in canonical format", cmdFmt},
 		{"show", "Show live orders and balances, or a saved plan", cmdShow},
 		{"sim", "Run the Gemini-compatible simulator, or move its market", cmdSim},
+		{"watch", "Keep the book matching the configuration: plan and apply continuously, within churn limits", cmdWatch},
 		{"doctor", "Check connectivity, the API key and its roles, nonce mode, clock and symbols", cmdDoctor},
 		{"version", "Print the version", cmdVersion},
 	}

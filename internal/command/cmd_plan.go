@@ -27,6 +27,17 @@ type planOptions struct {
 	// the planRun is closed (apply and destroy; operation names the run).
 	lock      *lockFlags
 	operation string
+	// failed, when set, receives the error of a failure to connect, lock
+	// or read (after it is printed): watch tells a rejected key from a
+	// passing outage by it.
+	failed func(error)
+}
+
+// fail hands err to opts.failed, if any.
+func (o planOptions) fail(err error) {
+	if o.failed != nil {
+		o.failed(err)
+	}
 }
 
 // planRun is a computed plan with what it was computed from.
@@ -42,6 +53,9 @@ type planRun struct {
 	// readAt is the local time just before the book was read.
 	readAt time.Time
 	lock   *runLock // held from before the read until close
+	// rules and tickers are the snapshot's, for watch.
+	rules   map[string]plan.SymbolRules
+	tickers map[string]plan.Ticker
 }
 
 func (r *planRun) close() {
@@ -78,6 +92,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		opts.fail(err)
 		return nil
 	}
 	run := &planRun{cfg: cfg, conn: conn}
@@ -85,6 +100,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		l, err := acquireLock(e.ctx, e, conn.Target, opts.operation, opts.dir, opts.lock.timeout)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			opts.fail(err)
 			run.close()
 			return nil
 		}
@@ -101,6 +117,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	snap, err := exchange.Read(e.ctx, conn, needs, now)
 	if err != nil {
 		exchange.ReportReadError(e.stderr, err, conn, opts.dir)
+		opts.fail(err)
 		run.close()
 		return nil
 	}
@@ -108,6 +125,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	run.live = snap.Live
 	if err := exchange.ReadMoreRules(e.ctx, conn, snap, now); err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		opts.fail(err)
 		run.close()
 		return nil
 	}
@@ -153,6 +171,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		hist, others, err := exchange.ReadHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.Live), snap.Live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			opts.fail(err)
 			run.close()
 			return nil
 		}
@@ -170,6 +189,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		var mu sync.Mutex
 		if err := exchange.ReadTickers(e.ctx, conn, extra, snap, &mu); err != nil {
 			exchange.ReportReadError(e.stderr, err, conn, opts.dir)
+			opts.fail(err)
 			run.close()
 			return nil
 		}
@@ -182,6 +202,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		p, d = plan.Compute(in)
 	}
 	run.plan, run.diags = p, append(diags, d...)
+	run.rules, run.tickers = snap.Rules, snap.Tickers
 	if w := exchange.ClockWarning(conn.Client); w != nil {
 		run.diags = append(run.diags, w)
 	}

@@ -69,6 +69,10 @@ type Action struct {
 	Notional      decimal.Decimal // price × amount, for a placement
 	Outcome       string
 	Error         string
+	// Unplanned marks a cancel the plan did not ask for: apply's
+	// verification cancelling a duplicate it found. It counts against the
+	// limits but is never refused, so it is not an overrun.
+	Unplanned bool
 }
 
 // Sent reports whether the action reached the exchange and so counts

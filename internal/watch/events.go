@@ -100,10 +100,11 @@ type WakeEvent struct {
 }
 
 // NoticeEvent is written for what is neither a cycle nor an action: a
-// failed probe ("probe_failed"), a wait for the call budget ("budget").
+// failed probe ("probe_failed"), a wait for the call budget ("budget"), a
+// Store that failed ("store").
 type NoticeEvent struct {
 	FormatVersion string `json:"format_version"`
-	Type          string `json:"type"` // "probe_failed" or "budget"
+	Type          string `json:"type"` // "probe_failed", "budget" or "store"
 	Time          string `json:"time"`
 	Message       string `json:"message"`
 }
@@ -143,7 +144,7 @@ func (e *eventWriter) emit(v any, text string) {
 func (e *eventWriter) start(now time.Time, o Options) {
 	ev := StartEvent{FormatVersion, "start", stamp(now), o.Interval.Milliseconds(), 0, o.CallBudget}
 	text := fmt.Sprintf("%s watch: a cycle every %s", clock(now), o.Interval)
-	if o.Probe != nil {
+	if o.Probe != nil && o.ProbeEvery < o.Interval {
 		ev.ProbeEveryMs = o.ProbeEvery.Milliseconds()
 		text += fmt.Sprintf(", the market and fills checked every %s", o.ProbeEvery)
 	}
@@ -289,6 +290,10 @@ func (e *eventWriter) wake(now time.Time, seq int, reason string) {
 func (e *eventWriter) probeFailed(now time.Time, seq int, err error) {
 	msg := "probe failed (the next cycle still runs on the interval): " + err.Error()
 	e.emit(NoticeEvent{FormatVersion, "probe_failed", stamp(now), msg}, clock(now)+" "+msg)
+}
+
+func (e *eventWriter) notice(now time.Time, typ, msg string) {
+	e.emit(NoticeEvent{FormatVersion, typ, stamp(now), msg}, clock(now)+" "+msg)
 }
 
 func (e *eventWriter) budget(now time.Time, seq int, used, budget Calls, wait time.Duration) {

@@ -134,6 +134,8 @@ func start(t *testing.T, opts Options) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: NewFakeClock(t0), json: &syncBuffer{}, text: &syncBuffer{}, done: make(chan error, 1)}
 	opts.Clock, opts.JSON, opts.Text = h.clock, h.json, h.text
+	h.idles = make(chan struct{}, 100000)
+	opts.Idle = func() { h.idles <- struct{}{} }
 	if opts.Interval == 0 {
 		opts.Interval = 10 * time.Second
 	}
@@ -142,8 +144,6 @@ func start(t *testing.T, opts Options) *harness {
 		t.Fatal(err)
 	}
 	h.w = w
-	h.idles = make(chan struct{}, 100000)
-	w.idleHook = func() { h.idles <- struct{}{} }
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	go func() { h.done <- w.Run(ctx) }()

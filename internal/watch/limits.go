@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -31,6 +32,39 @@ type record struct {
 	Kind     string          `json:"kind"` // KindPlace or KindCancel
 	Currency string          `json:"currency,omitempty"`
 	Notional decimal.Decimal `json:"notional"`
+}
+
+// limiterFile is a Limiter as JSON: what a Store keeps.
+type limiterFile struct {
+	FormatVersion string   `json:"format_version"`
+	Records       []record `json:"records"`
+}
+
+// MarshalJSON writes the actions of the last day.
+func (l *Limiter) MarshalJSON() ([]byte, error) {
+	return json.Marshal(limiterFile{FormatVersion: "1", Records: append([]record{}, l.records...)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (l *Limiter) UnmarshalJSON(b []byte) error {
+	var f limiterFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	if f.FormatVersion != "1" {
+		return fmt.Errorf("churn limit counts of format %q, want \"1\"", f.FormatVersion)
+	}
+	sort.SliceStable(f.Records, func(i, j int) bool { return f.Records[i].At.Before(f.Records[j].At) })
+	l.records = f.Records
+	return nil
+}
+
+// Store keeps the churn limits' counts outside the process, so that a
+// restart does not forget what the day's window holds. Load returns nil
+// when it holds nothing yet.
+type Store interface {
+	Load() (*Limiter, error)
+	Save(*Limiter) error
 }
 
 // Record counts one action sent at t; one that was not sent (Sent is
@@ -75,13 +109,17 @@ func (l *Limiter) Notional(now time.Time, currency string) decimal.Decimal {
 }
 
 // freeAt returns when the window's count of kind drops below limit: when
-// the oldest action that keeps it at the limit leaves the window.
-func (l *Limiter) freeAt(now time.Time, kind string, window time.Duration, limit int) time.Time {
+// the oldest action that keeps it at the limit leaves the window. extra
+// counts actions about to be sent at now.
+func (l *Limiter) freeAt(now time.Time, kind string, window time.Duration, limit, extra int) time.Time {
 	var in []time.Time
 	for _, r := range l.records {
 		if r.Kind == kind && r.At.After(now.Add(-window)) {
 			in = append(in, r.At)
 		}
+	}
+	for range extra {
+		in = append(in, now)
 	}
 	if len(in) < limit {
 		return now
@@ -134,24 +172,33 @@ type Quota struct {
 	Value int    // its value
 	Used  int    // actions in its window
 	Until time.Time
+
+	kind   string
+	window time.Duration
 }
 
 func (l *Limiter) quota(now time.Time, kind string, perMinute, perDay int, minuteName, dayName string) Quota {
 	usedM, usedD := l.Used(now, kind, Minute), l.Used(now, kind, Day)
-	m := Quota{Left: max(perMinute-usedM, 0), Limit: minuteName, Value: perMinute, Used: usedM}
-	d := Quota{Left: max(perDay-usedD, 0), Limit: dayName, Value: perDay, Used: usedD}
+	m := Quota{Left: max(perMinute-usedM, 0), Limit: minuteName, Value: perMinute, Used: usedM, kind: kind, window: Minute}
+	d := Quota{Left: max(perDay-usedD, 0), Limit: dayName, Value: perDay, Used: usedD, kind: kind, window: Day}
 	q := m
 	if d.Left < m.Left || (d.Left == m.Left && d.Left == 0) {
 		q = d
 	}
 	if q.Left == 0 {
-		window := Minute
-		if q.Limit == dayName {
-			window = Day
-		}
-		q.Until = l.freeAt(now, kind, window, q.Value)
+		q.Until = l.freeAt(now, kind, q.window, q.Value, 0)
 	}
 	return q
+}
+
+// exhausted describes q once a cycle has used it up: taken more of its
+// kind were granted in this cycle, at now.
+func (a *Allowance) exhausted(q Quota, taken int) *Hit {
+	until := q.Until
+	if taken > 0 || until.IsZero() {
+		until = a.limiter.freeAt(a.now, q.kind, q.window, q.Value, taken)
+	}
+	return &Hit{Limit: q.Limit, Value: fmt.Sprint(q.Value), Used: fmt.Sprint(q.Used + taken), Until: until}
 }
 
 // Change is one change a plan wants, as the limits see it: a create
@@ -206,16 +253,17 @@ func (a *Allowance) Take(c Change) bool {
 	var hit *Hit
 	switch {
 	case c.Cancel && a.Cancels.Left == 0:
-		hit = &Hit{Limit: a.Cancels.Limit, Value: fmt.Sprint(a.Cancels.Value), Used: fmt.Sprint(a.Cancels.Used), Until: a.Cancels.Until}
+		hit = a.exhausted(a.Cancels, a.takenOf(KindCancel))
 	case c.Place && a.Placements.Left == 0:
-		hit = &Hit{Limit: a.Placements.Limit, Value: fmt.Sprint(a.Placements.Value), Used: fmt.Sprint(a.Placements.Used), Until: a.Placements.Until}
+		hit = a.exhausted(a.Placements, a.takenOf(KindPlace))
 	case c.Place:
 		if left, ok := a.Notional[c.Currency]; ok && c.Notional.GreaterThan(left) {
 			limit := a.settings.MaxNotionalPerDay[c.Currency]
+			taken := limit.Sub(left).Sub(a.limiter.Notional(a.now, c.Currency)) // granted in this cycle
 			hit = &Hit{
 				Limit: "max_notional_per_day", Value: limit.String() + " " + c.Currency,
-				Used:  a.limiter.Notional(a.now, c.Currency).String() + " " + c.Currency,
-				Until: a.limiter.notionalFreeAt(a.now, c.Currency, limit, c.Notional),
+				Used:  limit.Sub(left).String() + " " + c.Currency,
+				Until: a.limiter.notionalFreeAt(a.now, c.Currency, limit, c.Notional.Add(decimal.Max(taken, decimal.Zero))),
 			}
 			if c.Notional.GreaterThan(limit) {
 				hit.Until = time.Time{} // never: the order alone is above the limit
@@ -238,6 +286,16 @@ func (a *Allowance) Take(c Change) bool {
 	}
 	a.taken = append(a.taken, c)
 	return true
+}
+
+func (a *Allowance) takenOf(kind string) int {
+	n := 0
+	for _, c := range a.taken {
+		if kind == KindPlace && c.Place || kind == KindCancel && c.Cancel {
+			n++
+		}
+	}
+	return n
 }
 
 // Hits returns the limits that held changes back, in the order Take met

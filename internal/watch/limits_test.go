@@ -146,8 +146,9 @@ func TestReplaceNeedsBothHalves(t *testing.T) {
 	if a.Cancels.Left != 4 || a.Placements.Left != 0 {
 		t.Errorf("left: cancels %d placements %d, want 4 and 0", a.Cancels.Left, a.Placements.Left)
 	}
-	if h := a.Hits(); len(h) != 1 || h[0].Limit != "max_placements_per_minute" || h[0].Address != "order.r" {
-		t.Errorf("hits %+v", h)
+	if h := a.Hits(); len(h) != 1 || h[0].Limit != "max_placements_per_minute" || h[0].Address != "order.r" ||
+		h[0].Used != "1" || !h[0].Until.Equal(t0.Add(time.Minute)) {
+		t.Errorf("hits %+v, want max_placements_per_minute used 1 until a minute on", h)
 	}
 	// A currency without a notional limit is not bounded by another's.
 	w.MaxNotionalPerDay = map[string]decimal.Decimal{"USD": decimal.NewFromInt(10)}
@@ -187,5 +188,50 @@ func TestLimiterWindowSlides(t *testing.T) {
 	l.Record(t0.Add(90*time.Second), Action{Kind: KindPlace, Outcome: OutcomeSkipped})
 	if a := l.Grant(t0.Add(90*time.Second), w); a.Placements.Left != 3 {
 		t.Errorf("after a skipped action: %d left, want 3", a.Placements.Left)
+	}
+}
+
+type memStore struct{ b []byte }
+
+func (m *memStore) Load() (*Limiter, error) {
+	if m.b == nil {
+		return nil, nil
+	}
+	var l Limiter
+	return &l, l.UnmarshalJSON(m.b)
+}
+
+func (m *memStore) Save(l *Limiter) error {
+	b, err := l.MarshalJSON()
+	m.b = b
+	return err
+}
+
+// With a Store, a restart does not forget the day's counts: a watcher
+// started after another stopped sends only what the window still allows.
+func TestLimitsSurviveARestart(t *testing.T) {
+	store := &memStore{}
+	f := &fakeCycle{settings: settings(func(w *spec.Watch) { w.MaxPlacementsPerMinute, w.MaxPlacementsPerDay = 600, 7 }),
+		want: func(int) []Change { return places(5, "USD", "1") }}
+	h := start(t, Options{Cycle: f.run, Store: store})
+	h.next()
+	h.idle()
+	h.stop()
+	h.result()
+	f.mu.Lock()
+	if n := sentOf(f.sent, KindPlace); n != 7 {
+		t.Fatalf("first run placed %d, want 7", n)
+	}
+	f.sent = nil
+	f.mu.Unlock()
+	h2 := start(t, Options{Cycle: f.run, Store: store})
+	h2.idle()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := sentOf(f.sent, KindPlace); n != 0 {
+		t.Errorf("after a restart the same day, %d more placed; want 0", n)
+	}
+	if !strings.Contains(string(store.b), `"format_version":"1"`) {
+		t.Errorf("stored %s", store.b)
 	}
 }

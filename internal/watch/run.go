@@ -42,6 +42,7 @@ func (w *Watcher) cycle(ctx context.Context, trigger string) *StopError {
 	req := &Request{Seq: w.seq, Trigger: trigger}
 	req.grant = func(s spec.Watch) *Allowance {
 		w.settings = s
+		w.load()
 		r.granted = w.limiter.Grant(w.clock.Now(), s)
 		return r.granted
 	}
@@ -50,6 +51,7 @@ func (w *Watcher) cycle(ctx context.Context, trigger string) *StopError {
 	r.end = w.clock.Now()
 	w.countCalls(r.end, r.report.Calls)
 	w.account(&r)
+	w.save()
 	w.outcome(&r)
 	w.record(&r)
 	switch {
@@ -62,6 +64,30 @@ func (w *Watcher) cycle(ctx context.Context, trigger string) *StopError {
 		}
 	}
 	return nil
+}
+
+// load replaces the counts with the Store's, when it holds any: they
+// include this process's (saved after each cycle) and a previous run's.
+func (w *Watcher) load() {
+	if w.opts.Store == nil {
+		return
+	}
+	l, err := w.opts.Store.Load()
+	switch {
+	case err != nil:
+		w.out.notice(w.clock.Now(), "store", "churn limit counts not loaded (this run's own still count): "+err.Error())
+	case l != nil:
+		w.limiter.records = l.records
+	}
+}
+
+func (w *Watcher) save() {
+	if w.opts.Store == nil {
+		return
+	}
+	if err := w.opts.Store.Save(w.limiter); err != nil {
+		w.out.notice(w.clock.Now(), "store", "churn limit counts not saved (a restart would forget them): "+err.Error())
+	}
 }
 
 // account counts what the cycle sent against the churn limits and checks
@@ -81,7 +107,9 @@ func (w *Watcher) account(r *cycleResult) {
 				r.notional[a.Currency] = r.notional[a.Currency].Add(a.Notional)
 			}
 		case KindCancel:
-			cancels++
+			if !a.Unplanned {
+				cancels++
+			}
 		}
 	}
 	g := r.granted

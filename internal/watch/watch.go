@@ -73,9 +73,16 @@ type Options struct {
 	// human line per cycle and per notable event. Either may be nil.
 	JSON io.Writer
 	Text io.Writer
-	// Limiter carries the counts of an earlier run (see Limiter.State);
-	// nil starts afresh.
+	// Limiter carries the counts of an earlier run; nil starts afresh.
 	Limiter *Limiter
+	// Store, when set, keeps the counts across restarts: a cycle's grant
+	// starts from what it loads (when it loads anything), and the counts
+	// are saved after every cycle. Its failures are reported, not fatal.
+	Store Store
+	// Idle, when set, is called whenever the loop is about to block on
+	// the clock, with its timers set: a test on a FakeClock knows then
+	// that no cycle or probe is running and may advance the clock.
+	Idle func()
 }
 
 // Watcher runs the reconcile loop. Create it with New, serve its Handler,
@@ -95,13 +102,11 @@ type Watcher struct {
 
 	mu     sync.Mutex // guards health
 	health Health
-
-	idleHook func() // tests: called when the loop is about to block on the clock
 }
 
 func (w *Watcher) idle() {
-	if w.idleHook != nil {
-		w.idleHook()
+	if w.opts.Idle != nil {
+		w.opts.Idle()
 	}
 }
 

@@ -1,0 +1,588 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/shopspring/decimal"
+
+	"orderform/apply"
+	"orderform/gemini"
+	"orderform/gemini/sim"
+	"orderform/internal/atomicfile"
+	"orderform/internal/exchange"
+	"orderform/internal/watch"
+	"orderform/plan"
+	"orderform/spec"
+)
+
+func cmdWatch(e *cliEnv, args []string) int {
+	fs := newFlagSet("watch", "[DIR]", "Keep the book matching the configuration in DIR: plan and apply every -interval, and soon after the\nmarket moves past a reprice_tolerance or an order of the namespace fills, within the watch block's churn limits.\nCtrl-C or SIGTERM finishes the cycle in flight and exits 0.", e.stderr)
+	var (
+		vf         varFlags
+		lf         lockFlags
+		interval   = fs.Duration("interval", watch.DefaultInterval, "time between cycles, e.g. 30s")
+		probeEvery = fs.Duration("probe", watch.DefaultProbeEvery, "how often to look at the market and the namespace's orders between cycles (0: never)")
+		jsonOut    = fs.Bool("json", false, "print one JSON event per line per cycle and per action")
+		listen     = fs.String("listen", "", "serve /healthz and /metrics on `ADDR`, a loopback address such as 127.0.0.1:9464")
+		noColor    = fs.Bool("no-color", false, "disable color")
+	)
+	vf.register(fs)
+	lf.register(fs)
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	dir, ok := oneDir(e, "watch", rest)
+	if !ok {
+		return exitError
+	}
+	if *interval < 10*time.Millisecond {
+		fmt.Fprintln(e.stderr, "Error: -interval must be at least 10ms.")
+		return exitError
+	}
+	if *listen != "" && !sim.IsLoopback(*listen) {
+		fmt.Fprintf(e.stderr, "Error: -listen %s is not a loopback address: /healthz and /metrics have no authentication; listen on 127.0.0.1 and let the scraper or a proxy reach it.\n", *listen)
+		return exitError
+	}
+	wr := &watchRun{e: e, dir: dir, vars: vf.args, lock: lf, color: useColor(e, *noColor, e.stderr)}
+	opts := watch.Options{
+		Cycle: wr.cycle, CancelAll: wr.cancelAll, Interval: *interval, ProbeEvery: *probeEvery,
+		Store: &wr.store,
+	}
+	if *probeEvery > 0 {
+		opts.Probe = wr.probe
+	}
+	if *jsonOut {
+		opts.JSON = e.stdout
+	} else {
+		opts.Text = e.stdout
+	}
+	if watchTestOptions != nil {
+		watchTestOptions(&opts)
+	}
+	w, err := watch.New(opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	if *listen != "" {
+		stop, addr, err := serveWatch(*listen, w.Handler())
+		if err != nil {
+			fmt.Fprintf(e.stderr, "Error: -listen: %v\n", err)
+			return exitError
+		}
+		defer stop()
+		fmt.Fprintf(e.stderr, "Serving /healthz and /metrics on http://%s\n", addr)
+	}
+	if err := w.Run(e.ctx); err != nil {
+		fmt.Fprintf(e.stderr, "Error: watch stopped: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// watchTestOptions, set by tests only, adjusts the watch loop's options
+// (a fake clock, a wake channel) before it starts.
+var watchTestOptions func(*watch.Options)
+
+// serveWatch serves h on addr until stop.
+func serveWatch(addr string, h http.Handler) (stop func(), bound string, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, ln.Addr().String(), nil
+}
+
+// watchRun is one `orderform watch`: the cycle, probe and cancel-all it
+// hands to the watch loop, each a real plan and apply.
+type watchRun struct {
+	e     *cliEnv
+	dir   string
+	vars  []spec.VarArg
+	lock  lockFlags
+	color bool
+
+	mu       sync.Mutex // guards the baseline: the probe runs between cycles only, but -race cannot know
+	baseline *probeBaseline
+	store    limitStore
+}
+
+// limitStore keeps the churn limits' counts in a file beside the
+// namespace's lock (the cache directory, or beside the local exchange's
+// book), so that a restarted watch, or a second one on the namespace,
+// counts what the day's window holds. Each cycle names the file once it
+// knows its exchange, account and namespace.
+type limitStore struct{ path string }
+
+func (s *limitStore) Load() (*watch.Limiter, error) {
+	if s.path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var l watch.Limiter
+	if err := l.UnmarshalJSON(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return &l, nil
+}
+
+func (s *limitStore) Save(l *watch.Limiter) error {
+	if s.path == "" {
+		return nil
+	}
+	b, err := l.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(s.path, b)
+}
+
+// probeBaseline is what the last cycle left: the namespace's live order ids
+// and, per symbol whose prices depend on the market, the ticker it planned
+// from and the tightest reprice_tolerance.
+type probeBaseline struct {
+	cfg       *spec.Config
+	live      map[string]bool // order ids
+	tickers   map[string]plan.Ticker
+	tolerance decimal.Decimal
+	market    bool // some order's price depends on a data source
+}
+
+func (wr *watchRun) env(ctx context.Context) *cliEnv {
+	e := *wr.e
+	e.ctx = ctx
+	return &e
+}
+
+// cycle is one plan and apply: the configuration is loaded afresh (edits
+// are picked up), the lock is taken, the book read, the plan checked, and
+// only the changes the churn limits admit are applied, with apply's
+// send-time checks, exactly-once placement and verification.
+func (wr *watchRun) cycle(ctx context.Context, req *watch.Request) (rep watch.Report, err error) {
+	e := wr.env(ctx)
+	if d, err := spec.DirDigest(wr.dir); err == nil {
+		rep.ConfigDigest = d
+	}
+	cfg, diags := spec.Load(wr.dir, spec.Options{Getenv: e.getenv, Vars: wr.vars})
+	if diags.HasErrors() {
+		printDiagnostics(e.stderr, configFiles(cfg), diags, wr.color)
+		return rep, watch.ConfigError(firstError(diags))
+	}
+	rep.ConfigDigest = cfg.Digest()
+	var failure error
+	r := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true,
+		failed: func(err error) { failure = err }}, wr.color)
+	if r == nil {
+		switch {
+		case failure == nil: // diagnostics that needed the exchange's data
+			return rep, watch.ConfigError(errors.New("the configuration does not validate against the exchange's data (see the diagnostics)"))
+		case isKeyFailure(failure):
+			return rep, watch.KeyError(failure)
+		}
+		return rep, failure
+	}
+	defer r.close()
+	defer func() { rep.Calls = callsOf(r.conn.Client.Stats()) }()
+	rep.ConfigDigest = r.cfg.Digest()
+	if r.diags.HasErrors() {
+		printDiagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
+		return rep, watch.RefusedError(firstError(r.diags))
+	}
+	if p, err := lockPath(e, r.conn.Target); err == nil {
+		wr.store.path = strings.TrimSuffix(p, ".lock") + ".watch.json"
+	}
+	allow := req.Grant(r.cfg.Watch)
+	p, changes := admit(r.plan, allow, r.rules)
+	rep.Planned = changes
+	actions, rp := wr.apply(ctx, r, p)
+	rep.Actions = actions
+	rep.Drift = len(allow.Hits()) > 0 || (rp != nil && !rp.OK())
+	wr.setBaseline(r, rp)
+	if rp != nil && rp.Concurrent != nil {
+		return rep, fmt.Errorf("another run placed orders at %d addresses of this namespace at the same time", len(rp.Concurrent))
+	}
+	var refused []string
+	for _, a := range actions {
+		if a.Outcome == watch.OutcomeSkipped {
+			refused = append(refused, a.Address+": "+a.Error)
+		}
+	}
+	if len(refused) > 0 { // the send-time check: the market moved under a guard
+		return rep, watch.RefusedError(fmt.Errorf("the check right before sending held %d orders back: %s", len(refused), strings.Join(refused, "; ")))
+	}
+	return rep, nil
+}
+
+// admit returns a copy of p with only the changes the allowance takes, in
+// the plan's order, and how many changes p had.
+func admit(p *plan.Plan, allow *watch.Allowance, rules map[string]plan.SymbolRules) (*plan.Plan, int) {
+	out := *p
+	out.Actions = nil
+	changes := 0
+	for _, a := range p.Actions {
+		c := watch.Change{Address: a.Address}
+		switch a.Kind {
+		case plan.Create:
+			c.Place = true
+		case plan.Cancel:
+			c.Cancel = true
+		case plan.Replace:
+			c.Cancel, c.Place = true, true
+		default:
+			out.Actions = append(out.Actions, a)
+			continue
+		}
+		changes++
+		if c.Address == "" && a.Before != nil {
+			c.Address = "order " + a.Before.OrderID
+		}
+		if c.Place && a.After != nil {
+			c.Currency = rules[a.After.Symbol].Quote
+			c.Notional = a.After.Price.Mul(a.After.Amount)
+		}
+		if allow.Take(c) {
+			out.Actions = append(out.Actions, a)
+		}
+	}
+	return &out, changes
+}
+
+// apply carries out p and returns what was sent, from apply's events.
+func (wr *watchRun) apply(ctx context.Context, r *planRun, p *plan.Plan) ([]watch.Action, *apply.Report) {
+	if !p.HasChanges() {
+		return nil, nil
+	}
+	col := newActionCollector(p, r.rules)
+	conn := r.conn
+	rp := apply.Apply(ctx, exchange.NewAdapter(conn), p, apply.Options{
+		Namespace: p.Target.Namespace,
+		Hooks:     col.hooks(),
+		ReadAt:    exchangeTimeAtLeast(conn.Client, r.readAt),
+		Market: func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error) {
+			return exchange.ReadMarket(ctx, conn, needs)
+		},
+		Concurrency: 1,
+	})
+	if !rp.OK() {
+		rp.Render(wr.e.stderr, false)
+	}
+	return col.actions(), rp
+}
+
+// cancelAll is cancel_on_exit: a destroy of the namespace, with its lock,
+// checks and verification.
+func (wr *watchRun) cancelAll(ctx context.Context) ([]watch.Action, watch.Calls, error) {
+	e := wr.env(ctx)
+	var failure error
+	r := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true, destroy: true,
+		failed: func(err error) { failure = err }}, wr.color)
+	if r == nil {
+		if failure == nil {
+			failure = errors.New("the configuration does not validate (see the diagnostics)")
+		}
+		return nil, watch.Calls{}, failure
+	}
+	defer r.close()
+	if r.diags.HasErrors() {
+		printDiagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
+		return nil, callsOf(r.conn.Client.Stats()), firstError(r.diags)
+	}
+	actions, rp := wr.apply(ctx, r, r.plan)
+	calls := callsOf(r.conn.Client.Stats())
+	if rp != nil && !rp.OK() {
+		return actions, calls, errors.New(rp.Summary())
+	}
+	return actions, calls, nil
+}
+
+// setBaseline remembers what the probe compares with: the namespace's
+// orders live after the cycle and the tickers it planned from.
+func (wr *watchRun) setBaseline(r *planRun, rp *apply.Report) {
+	b := &probeBaseline{cfg: r.cfg, live: map[string]bool{}, tickers: r.tickers}
+	ns := r.plan.Target.Namespace
+	for _, o := range r.live {
+		if plan.IsManaged(ns, o.ClientOrderID) {
+			b.live[o.OrderID] = true
+		}
+	}
+	if rp != nil {
+		for _, list := range [][]apply.Result{rp.Cancelled, rp.Replaced, rp.DuplicatesCancelled} {
+			for _, res := range list {
+				delete(b.live, res.OrderID)
+				delete(b.live, res.CancelledOrderID)
+			}
+		}
+		for _, list := range [][]apply.Result{rp.Placed, rp.Replaced, rp.Adopted} {
+			for _, res := range list {
+				if res.OrderID != "" && (res.Order == nil || res.Order.IsLive) {
+					b.live[res.OrderID] = true
+				}
+			}
+		}
+	}
+	first := true
+	if orders, _ := r.cfg.Orders(nil); len(orders) > 0 {
+		for _, o := range orders {
+			if !dependsOnData(o) {
+				continue
+			}
+			b.market = true
+			if first || o.RepriceTolerance.LessThan(b.tolerance) {
+				b.tolerance, first = o.RepriceTolerance, false
+			}
+		}
+	}
+	wr.mu.Lock()
+	wr.baseline = b
+	wr.mu.Unlock()
+}
+
+func dependsOnData(o spec.Order) bool {
+	for _, u := range o.Unknown {
+		if u == "price" || u == "stop_price" {
+			return true
+		}
+	}
+	return false
+}
+
+// probe looks at the namespace's active orders (one private request) and
+// the tickers the last cycle planned from (one public request each): an
+// order gone from the book (filled, or cancelled by hand) or a bid or ask
+// moved by more than the tightest reprice_tolerance asks for a cycle now.
+func (wr *watchRun) probe(ctx context.Context) (string, watch.Calls, error) {
+	wr.mu.Lock()
+	b := wr.baseline
+	wr.mu.Unlock()
+	if b == nil {
+		return "", watch.Calls{}, nil
+	}
+	e := wr.env(ctx)
+	conn, err := exchange.Connect(ctx, e.settings(), b.cfg)
+	if err != nil {
+		return "", watch.Calls{}, err
+	}
+	defer conn.Close()
+	calls := func() watch.Calls { return callsOf(conn.Client.Stats()) }
+	live, err := conn.Client.ActiveOrders(ctx)
+	if err != nil {
+		return "", calls(), err
+	}
+	now := map[string]bool{}
+	for _, o := range live {
+		now[o.OrderID] = true
+	}
+	for id := range b.live {
+		if !now[id] {
+			return "fill", calls(), nil
+		}
+	}
+	if !b.market {
+		return "", calls(), nil
+	}
+	syms := make([]string, 0, len(b.tickers))
+	for s := range b.tickers {
+		syms = append(syms, s)
+	}
+	sort.Strings(syms)
+	for _, s := range syms {
+		t, err := conn.Client.Ticker(ctx, s)
+		if err != nil {
+			return "", calls(), err
+		}
+		was := b.tickers[s]
+		if moved(was.Bid, t.Bid, b.tolerance) || moved(was.Ask, t.Ask, b.tolerance) {
+			return "market", calls(), nil
+		}
+	}
+	return "", calls(), nil
+}
+
+// moved reports whether now is further from was than tolerance (a
+// fraction of was); with no tolerance, any change.
+func moved(was, now, tolerance decimal.Decimal) bool {
+	if !was.IsPositive() {
+		return false
+	}
+	return now.Sub(was).Abs().Div(was).GreaterThan(tolerance)
+}
+
+// callsOf sums a client's requests into private and public.
+func callsOf(stats map[string]int) watch.Calls {
+	var c watch.Calls
+	for path, n := range stats {
+		if isPrivatePath(path) {
+			c.Private += n
+		} else {
+			c.Public += n
+		}
+	}
+	return c
+}
+
+func isPrivatePath(path string) bool {
+	for _, p := range []string{"/v1/order", "/v1/balances", "/v1/mytrades", "/v1/roles", "/v1/notionalvolume", "/v1/heartbeat", "/v1/account"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isKeyFailure reports a failure no retry can mend: the key is rejected or
+// lacks a role.
+func isKeyFailure(err error) bool {
+	var ke *exchange.KeyRoleError
+	return errors.As(err, &ke) || gemini.IsAuth(err)
+}
+
+// firstError is the first error diagnostic, as file:line: summary: detail.
+func firstError(diags hcl.Diagnostics) error {
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			msg = fmt.Sprintf("%s:%d: %s", d.Subject.Filename, d.Subject.Start.Line, msg)
+		}
+		return errors.New(msg)
+	}
+	return errors.New("the configuration has errors")
+}
+
+// actionCollector turns apply's events into watch actions: a step that
+// started was sent (and counts against the limits, whatever the answer);
+// one that never started was not.
+type actionCollector struct {
+	mu      sync.Mutex
+	byKey   map[string]*plan.Action
+	rules   map[string]plan.SymbolRules
+	started map[string]int // step key -> index in out
+	out     []watch.Action
+}
+
+func newActionCollector(p *plan.Plan, rules map[string]plan.SymbolRules) *actionCollector {
+	c := &actionCollector{byKey: map[string]*plan.Action{}, rules: rules, started: map[string]int{}}
+	for i := range p.Actions {
+		a := &p.Actions[i]
+		c.byKey[a.Address+"\x00"+a.ClientOrderID] = a
+	}
+	return c
+}
+
+func stepKey(ev apply.Event) string {
+	return ev.Action + "\x00" + ev.Address + "\x00" + ev.ClientOrderID
+}
+
+func (c *actionCollector) action(ev apply.Event) watch.Action {
+	a := watch.Action{Kind: watch.KindCancel, Address: ev.Address, ClientOrderID: ev.ClientOrderID, OrderID: ev.OrderID,
+		Unplanned: ev.Action == apply.StepCancelDuplicate}
+	pa := c.byKey[ev.Address+"\x00"+ev.ClientOrderID]
+	if ev.Action == apply.StepPlace {
+		a.Kind = watch.KindPlace
+		if pa != nil && pa.After != nil {
+			a.Symbol, a.Side, a.Price, a.Amount = pa.After.Symbol, pa.After.Side, pa.After.Price, pa.After.Amount
+			a.Currency = c.rules[a.Symbol].Quote
+			a.Notional = a.Price.Mul(a.Amount)
+		}
+	} else if pa != nil && pa.Before != nil {
+		b := pa.Before
+		a.Symbol, a.Side, a.Price, a.Amount = b.Symbol, b.Side, b.Price, b.RemainingAmount
+		if a.OrderID == "" {
+			a.OrderID = b.OrderID
+		}
+	}
+	return a
+}
+
+func (c *actionCollector) hooks() apply.Hooks {
+	sendStep := func(ev apply.Event) bool {
+		return ev.Action == apply.StepPlace || ev.Action == apply.StepCancel || ev.Action == apply.StepCancelDuplicate
+	}
+	end := func(ev apply.Event, ok bool) {
+		if !sendStep(ev) {
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		i, started := c.started[stepKey(ev)]
+		if !started {
+			if ev.Outcome == apply.StatusAdopted && ev.Action == apply.StepPlace {
+				return // verification found a lost placement: already counted as sent
+			}
+			a := c.action(ev) // never sent: a send-time check or an interrupt held it
+			a.Outcome = watch.OutcomeSkipped
+			a.Error = errText(ev)
+			c.out = append(c.out, a)
+			return
+		}
+		delete(c.started, stepKey(ev))
+		a := &c.out[i]
+		if ev.OrderID != "" {
+			a.OrderID = ev.OrderID
+		}
+		switch {
+		case ok:
+			a.Outcome = watch.OutcomeOK
+		case ev.Outcome == apply.StatusUnknown:
+			a.Outcome, a.Error = watch.OutcomeUnknown, errText(ev)
+		default:
+			a.Outcome, a.Error = watch.OutcomeFailed, errText(ev)
+		}
+	}
+	return apply.Hooks{
+		Start: func(ev apply.Event) {
+			if !sendStep(ev) {
+				return
+			}
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			a := c.action(ev)
+			a.Outcome = watch.OutcomeUnknown // until its answer
+			c.started[stepKey(ev)] = len(c.out)
+			c.out = append(c.out, a)
+		},
+		Complete: func(ev apply.Event) { end(ev, true) },
+		Errored:  func(ev apply.Event) { end(ev, false) },
+	}
+}
+
+func errText(ev apply.Event) string {
+	if ev.Err != nil {
+		return ev.Err.Error()
+	}
+	return ev.Message
+}
+
+func (c *actionCollector) actions() []watch.Action {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]watch.Action(nil), c.out...)
+}
