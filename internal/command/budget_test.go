@@ -208,6 +208,7 @@ func sum(m map[string]int) int {
 // live: with the roles and rules caches warm, /v1/orders and /v1/balances,
 // and nothing public unless a guard needs the tickers.
 func TestBudgetNoChangePlan(t *testing.T) {
+	t.Parallel()
 	const nsym = 8 // every symbol the simulator lists
 	for _, n := range []int{8, 80, 400} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -233,6 +234,7 @@ func TestBudgetNoChangePlan(t *testing.T) {
 // ticker per symbol; the roles check is the one extra private call, once a
 // day).
 func TestBudgetPlan1000Live(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("places 1,000 orders")
 	}
@@ -266,6 +268,7 @@ func TestBudgetPlan1000Live(t *testing.T) {
 // was ever placed, so one page each), never once per order, and, since it
 // places buys, the account's fee rates once.
 func TestBudgetFirstPlan(t *testing.T) {
+	t.Parallel()
 	const nsym = 8
 	for _, n := range []int{8, 200} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -288,6 +291,7 @@ func TestBudgetFirstPlan(t *testing.T) {
 // verifying read of the active orders: no lookups when nothing was
 // ambiguous.
 func TestBudgetApply(t *testing.T) {
+	t.Parallel()
 	const nsym = 8
 	for _, n := range []int{8, 200} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -317,6 +321,7 @@ func TestBudgetApply(t *testing.T) {
 // order is replaced, and the crossing guard checks each new price) stays
 // inside Gemini's public limit (120/min, five queued) without a single 429.
 func TestBudgetNo429AtDefaultPace(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("paced: takes seconds")
 	}
@@ -351,6 +356,7 @@ func TestBudgetNo429AtDefaultPace(t *testing.T) {
 // The crossing guard reads the ticker of a symbol only when the plan places
 // an order on it: re-placing one order reads one ticker.
 func TestBudgetGuardTickersOnlyForPlacements(t *testing.T) {
+	t.Parallel()
 	const n, nsym = 16, 8
 	b := newSimBench(t, sim.Options{})
 	b.writeGrid(t, n, nsym, true)

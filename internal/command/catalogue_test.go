@@ -286,6 +286,7 @@ func catSavedPlanElsewhere(t *testing.T, h *relHarness) {
 }
 
 func TestBadInputCatalogue(t *testing.T) {
+	t.Parallel()
 	cases := catalogue()
 	if len(cases) < 40 {
 		t.Fatalf("the catalogue has %d cases, want at least 40", len(cases))

@@ -13,6 +13,7 @@ import (
 // Plan and apply warn when this machine's clock is certainly more than a
 // few seconds off the exchange's, and say nothing when it is not.
 func TestClockSkewWarning(t *testing.T) {
+	t.Parallel()
 	config := func(h *relHarness) {
 		h.write(map[string]string{"main.hcl": h.exchangeBlock("clock") + `
 order "bid" {

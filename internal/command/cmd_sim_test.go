@@ -45,6 +45,7 @@ func runSim(t *testing.T, env map[string]string, args ...string) (code int, stdo
 // order through it, moves the market over the admin API, stops it with the
 // context, and finds the book again in the state file.
 func TestSimServe(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join(t.TempDir(), "book.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

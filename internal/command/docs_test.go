@@ -140,6 +140,7 @@ func TestDocsFlagsAreReal(t *testing.T) {
 // of docs/language.md, and validates every variable block shown there, on
 // the local exchange.
 func TestDocsLanguageExample(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../docs/language.md")
 	if err != nil {
 		t.Fatal(err)

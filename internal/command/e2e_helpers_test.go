@@ -18,18 +18,22 @@ import (
 	"github.com/shopspring/decimal"
 
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 // e2e is one simulator served on loopback and a configuration directory
 // whose exchange block points at it (environment "local" with url), driven
 // through run() as a user would drive the binary.
 type e2e struct {
-	t   *testing.T
-	sim *sim.Server
-	url string
-	ns  string
-	dir string
-	env map[string]string
+	t *testing.T
+	// noHistoryMargin runs commands with history walks starting right at
+	// the last read (exchange.WithHistoryMargin).
+	noHistoryMargin bool
+	sim             *sim.Server
+	url             string
+	ns              string
+	dir             string
+	env             map[string]string
 }
 
 // e2eOptions tune newE2E.
@@ -150,6 +154,9 @@ func (e *e2e) runEnv(ctx context.Context, extra map[string]string, args ...strin
 		return e.env[k]
 	}
 	var stdout, stderr bytes.Buffer
+	if e.noHistoryMargin {
+		ctx = exchange.WithHistoryMargin(ctx, 0)
+	}
 	code := run(ctx, args, getenv, strings.NewReader(""), &stdout, &stderr)
 	return cliResult{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -300,6 +300,7 @@ func shellWords(line, dir string) []string {
 // (the pull-request plan shows changes, apply converges, the check after
 // apply finds none).
 func TestCIRecipes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		file     string
 		wantKeys []string

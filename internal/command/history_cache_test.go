@@ -19,10 +19,9 @@ import (
 // and the history lists orders by when they were placed. Without that rule
 // the fill of order.a below would be missed and the order bought twice.
 func TestHistoryCacheNeverSkipsAnOrderThatWasLive(t *testing.T) {
-	defer func(m time.Duration) { exchange.HistoryMargin = m }(exchange.HistoryMargin)
-	exchange.HistoryMargin = 0 // so that only the live-order rule protects order.a
-
+	t.Parallel()
 	e := newE2E(t, e2eOptions{})
+	e.noHistoryMargin = true // so that only the live-order rule protects order.a
 	a := bid{name: "a", price: "3000"}
 	e.configure([]bid{a})
 	e.mustRun(exitOK, "apply", "-auto-approve", e.dir)

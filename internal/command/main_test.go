@@ -2,14 +2,20 @@ package command
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) != "orderform" { // not a script's exec of the command
+		moreParallel()
+	}
 	testscript.Main(m, map[string]func(){
 		"orderform": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
@@ -33,4 +39,17 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// moreParallel lets more parallel tests run at once than there are CPUs,
+// unless -test.parallel says otherwise: these tests spend their time
+// waiting on loopback HTTP, the simulator's latency and the client's
+// pacing, not computing.
+func moreParallel() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
 }

@@ -89,6 +89,7 @@ func (s *secretSweep) check(sigs []string) {
 }
 
 func TestSecretsNeverShown(t *testing.T) {
+	t.Parallel()
 	rec := &signatureRecorder{sigs: map[string]bool{}}
 	h := newRelHarness(t, relOptions{key: secKey, secret: secSecret, wrap: rec.wrap})
 	h.env["ORDERFORM_LOG"] = "debug"

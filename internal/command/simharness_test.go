@@ -18,15 +18,19 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange"
 )
 
 // relHarness is one simulator and one configuration directory aimed at it.
 type relHarness struct {
-	t   testing.TB
-	srv *sim.Server
-	url string
-	dir string            // the configuration directory
-	env map[string]string // what getenv answers
+	t testing.TB
+	// noHistoryMargin runs commands with history walks starting right at
+	// the last read (exchange.WithHistoryMargin).
+	noHistoryMargin bool
+	srv             *sim.Server
+	url             string
+	dir             string            // the configuration directory
+	env             map[string]string // what getenv answers
 }
 
 // relOptions tune newRelHarness.
@@ -122,6 +126,9 @@ func (h *relHarness) runIn(ctx context.Context, stdin string, args ...string) re
 	var out, errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
+		if h.noHistoryMargin {
+			ctx = exchange.WithHistoryMargin(ctx, 0)
+		}
 		done <- run(ctx, args, h.getenv, strings.NewReader(stdin), &out, &errb)
 	}()
 	select {

@@ -24,7 +24,6 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
-	"orderform/internal/exchange"
 	"orderform/spec"
 )
 
@@ -32,6 +31,7 @@ var (
 	soakSeed   = flag.Uint64("soak.seed", 0, "soak: random seed (0 = from the clock)")
 	soakRounds = flag.Int("soak.rounds", 30, "soak: rounds to run")
 	soakTime   = flag.Duration("soak.time", 50*time.Second, "soak: start no new round after this long")
+	soakShards = flag.Int("soak.shards", 3, "soak: books soaked at once, each with its own seed (seed, seed+1, …) and a share of the rounds")
 )
 
 const (
@@ -102,7 +102,11 @@ type soak struct {
 	stats   soakStats
 }
 
+// TestSoak soaks -soak.shards books at once, each on its own simulator and
+// seed, sharing -soak.rounds: the waits of one (faults, retries, lookups)
+// overlap the others'.
 func TestSoak(t *testing.T) {
+	t.Parallel()
 	seed := *soakSeed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
@@ -111,18 +115,27 @@ func TestSoak(t *testing.T) {
 	if testing.Short() && rounds > 10 {
 		rounds = 10
 	}
-	t.Logf("soak: seed %d (replay with -soak.seed=%d), up to %d rounds or %s", seed, seed, rounds, *soakTime)
+	shards := max(1, min(*soakShards, rounds))
+	for i := range shards {
+		n := rounds / shards
+		if i < rounds%shards {
+			n++
+		}
+		t.Run(fmt.Sprintf("seed=%d", seed+uint64(i)), func(t *testing.T) {
+			t.Parallel()
+			soakBook(t, seed+uint64(i), n)
+		})
+	}
+}
+
+// soakBook runs up to rounds rounds on one book from seed.
+func soakBook(t *testing.T, seed uint64, rounds int) {
+	t.Logf("soak: seed %d (replay with -soak.seed=%d -soak.shards=1), up to %d rounds or %s", seed, seed, rounds, *soakTime)
 	defer func() {
 		if t.Failed() {
-			t.Logf("soak FAILED: replay with: go test -run TestSoak -v -soak.seed=%d -soak.rounds=%d", seed, rounds)
+			t.Logf("soak FAILED: replay with: go test -run TestSoak -v -soak.seed=%d -soak.shards=1 -soak.rounds=%d", seed, rounds)
 		}
 	}()
-
-	// Let history walks start right at the last read (no safety margin), so
-	// that the soak exercises the cursor rules: nothing here places orders
-	// concurrently with a plan.
-	defer func(m time.Duration) { exchange.HistoryMargin = m }(exchange.HistoryMargin)
-	exchange.HistoryMargin = 0
 
 	// The exchange's clock is off from this machine's by a skew the seed
 	// picks: history cursors and "did it land" must follow the exchange's
@@ -134,6 +147,10 @@ func TestSoak(t *testing.T) {
 		sim: sim.Options{Keys: []sim.Key{{Key: soakOtherKey, Secret: soakOtherSecret}},
 			Now: func() time.Time { return time.Now().Add(skew) }},
 	})
+	// Let history walks start right at the last read (no safety margin), so
+	// that the soak exercises the cursor rules: nothing here places orders
+	// concurrently with a plan.
+	h.noHistoryMargin = true
 	s := &soak{
 		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), h: h,
 		other: h.client(soakOtherKey, soakOtherSecret), mk: soakMarkets(),

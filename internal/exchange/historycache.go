@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ import (
 //   - just before the oldest order of orderform's that was live at T (it may
 //     close later, and the history lists orders by when they were placed),
 //     and
-//   - T less HistoryMargin, for an order placed by another process around T,
+//   - T less historyMargin, for an order placed by another process around T,
 //     live during the walk yet not in the book that was read.
 //
 // T is known from below only: the newest timestamp among the live orders
@@ -34,9 +35,25 @@ import (
 // learned it from its answers (gemini.Client.ClockBounds), whichever is
 // later. Neither can run ahead of the exchange, so a fast local clock moves
 // no cursor past an order. A lost or damaged cache only costs a full walk.
-// HistoryMargin is how far before the last walk the next one starts (a
-// variable so that a test can set it to 0).
-var HistoryMargin = 10 * time.Minute
+// historyMargin is how far before the last read the next walk starts,
+// unless the context says otherwise (WithHistoryMargin).
+const historyMargin = 10 * time.Minute
+
+type historyMarginKey struct{}
+
+// WithHistoryMargin returns ctx under which history walks start margin
+// before the last read instead of 10 minutes. Only tests that place nothing
+// beside the run under test use it (0), to exercise the cursor rules alone.
+func WithHistoryMargin(ctx context.Context, margin time.Duration) context.Context {
+	return context.WithValue(ctx, historyMarginKey{}, margin)
+}
+
+func marginOf(ctx context.Context) time.Duration {
+	if m, ok := ctx.Value(historyMarginKey{}).(time.Duration); ok {
+		return m
+	}
+	return historyMargin
+}
 
 type historyCache struct {
 	path    string
@@ -133,11 +150,11 @@ func compactHistory(hs []plan.LiveOrder) []plan.LiveOrder {
 // advance moves the cursor after a walk, given the orders live when the
 // book was read and readAt, a time on the exchange's clock (Unix ms) not
 // after the read; 0 when unknown, which keeps the cursor where it is.
-func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int64) {
+func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int64, margin time.Duration) {
 	if readAt <= 0 {
 		return
 	}
-	cursor := readAt - HistoryMargin.Milliseconds()
+	cursor := readAt - margin.Milliseconds()
 	for _, l := range live {
 		// One millisecond earlier: whether a walk's start is inclusive is
 		// not documented, and this order must be in the next walk.

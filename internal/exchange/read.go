@@ -241,7 +241,7 @@ func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live [
 			closed = append(closed, LiveFromGemini(o))
 		}
 		hc.add(closed)
-		hc.advance(live, sym, exchRead)
+		hc.advance(live, sym, exchRead, marginOf(ctx))
 		hc.save()
 		for coid, os := range hc.Orders {
 			if s, ok := want[coid]; ok && s == sym {
