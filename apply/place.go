@@ -185,6 +185,33 @@ func nextForCancelReason(reason string) string {
 // other closed order was submitted after the plan read the book: this
 // run's, or a concurrent run's, which must not be placed again either.
 func (r *runner) landed(orders []plan.LiveOrder, j *job) *plan.LiveOrder {
+	isHistory := r.history(j)
+	var pick *plan.LiveOrder
+	for _, lo := range orders {
+		switch {
+		case r.seen[lo.OrderID]:
+		case lo.IsLive:
+			if pick == nil || !pick.IsLive || older(lo, *pick) {
+				pick = &lo
+			}
+		case pick != nil && pick.IsLive:
+		case isHistory(lo):
+		default:
+			if pick == nil || older(*pick, lo) {
+				pick = &lo
+			}
+		}
+	}
+	return pick
+}
+
+// history returns a test of whether a closed order with j's client order
+// id is the address's history rather than something submitted after the
+// plan read the book: not newer than the newest order of the address the
+// plan saw (the order a replace cancels, duplicates, the create's Prior),
+// or submitted before the plan read the book (Options.ReadAt). Only
+// exchange timestamps are compared with exchange timestamps.
+func (r *runner) history(j *job) func(lo plan.LiveOrder) bool {
 	id := j.a.After.ClientOrderID
 	var floor *plan.LiveOrder // the newest order of the address the plan saw
 	for _, s := range append(r.seenByID[id], j.a.Before, j.a.Prior) {
@@ -196,24 +223,17 @@ func (r *runner) landed(orders []plan.LiveOrder, j *job) *plan.LiveOrder {
 	if !r.opts.ReadAt.IsZero() {
 		readAt = r.opts.ReadAt.UnixMilli()
 	}
-	var pick *plan.LiveOrder
-	for _, lo := range orders {
+	return func(lo plan.LiveOrder) bool {
 		switch {
 		case r.seen[lo.OrderID]:
-		case lo.IsLive:
-			if pick == nil || !pick.IsLive || older(lo, *pick) {
-				pick = &lo
-			}
-		case pick != nil && pick.IsLive:
+			return true
 		case floor != nil && lo.TimestampMS != 0 && !older(*floor, lo):
+			return true
 		case readAt != 0 && lo.TimestampMS != 0 && lo.TimestampMS < readAt:
-		default:
-			if pick == nil || older(*pick, lo) {
-				pick = &lo
-			}
+			return true
 		}
+		return false
 	}
-	return pick
 }
 
 // lookup returns the orders with the client order id, asking up to

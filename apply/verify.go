@@ -71,7 +71,7 @@ func (r *runner) verify(rep *Report, jobs []*job) []Result {
 	}
 	sortByAddress(ids, jobs)
 	for _, id := range ids {
-		if c := r.concurrent(placedAt[id], byID[id]); c != nil {
+		if c := r.concurrent(placedAt[id], append(byID[id], r.closedConcurrent(placedAt[id], byID[id])...)); c != nil {
 			out = append(out, *c)
 		}
 	}
@@ -124,9 +124,13 @@ func (r *runner) concurrent(j *job, group []plan.LiveOrder) *Result {
 		mine = j.res.OrderID
 	}
 	var foreign []string
+	traded := ""
 	for _, lo := range group {
 		if lo.OrderID != mine && !r.seen[lo.OrderID] {
 			foreign = append(foreign, lo.OrderID)
+			if !lo.IsLive && lo.ExecutedAmount.IsPositive() {
+				traded = fmt.Sprintf("; order %s has filled %s, so this address traded more than it declares: check the position", lo.OrderID, lo.ExecutedAmount)
+			}
 		}
 	}
 	if len(foreign) == 0 || mine == "" && len(foreign) == 1 {
@@ -142,9 +146,36 @@ func (r *runner) concurrent(j *job, group []plan.LiveOrder) *Result {
 	}
 	return &Result{
 		Address: j.a.Address, ClientOrderID: j.a.After.ClientOrderID, Status: StatusConcurrent, OrderID: strings.Join(foreign, ","),
-		Reason: fmt.Sprintf("%s placed at this address by another run while this one placed %s: another apply is working on this account and namespace at the same time (on another machine, or with -lock=false)", theirs, ours),
+		Reason: fmt.Sprintf("%s placed at this address by another run while this one placed %s: another apply is working on this account and namespace at the same time (on another machine, or with -lock=false)%s", theirs, ours, traded),
 		Next:   "let only one run work on a namespace at a time (the lock on one machine, the pipeline's serialisation across machines), then run `orderform plan`",
 	}
+}
+
+// closedConcurrent returns, for a placement of j that is no longer live
+// (it filled at once, or was cancelled by the exchange), the closed orders
+// with its client order id that were submitted after the plan read the
+// book and that this run did not make: a concurrent run's placement that
+// filled (or closed) too leaves no live order for the verifying read to
+// find, yet the address traded twice. One lookup per such placement; a
+// lookup that fails finds nothing.
+func (r *runner) closedConcurrent(j *job, live []plan.LiveOrder) []plan.LiveOrder {
+	mine := j.res.OrderID
+	if !placedStatus(j.res.Status) || mine == "" || slices.ContainsFunc(live, func(lo plan.LiveOrder) bool { return lo.OrderID == mine }) {
+		return nil
+	}
+	orders, err := r.ex.Lookup(r.settle, j.a.After.ClientOrderID)
+	if err != nil {
+		return nil
+	}
+	isHistory := r.history(j)
+	var out []plan.LiveOrder
+	for _, lo := range orders {
+		if lo.IsLive || lo.OrderID == mine || isHistory(lo) {
+			continue // a live one is in the verifying read already
+		}
+		out = append(out, lo)
+	}
+	return out
 }
 
 // leaveDuplicates reports live orders of one address that verification
