@@ -30,6 +30,11 @@ type Event struct {
 	Err           error         `json:"-"`
 	Elapsed       time.Duration `json:"-"`
 	Message       string        `json:"message,omitempty"`
+	// Done and Total are set by a Meter's hooks on the Complete or Errored
+	// that ends an action of the plan: actions finished so far, this one
+	// included, of how many.
+	Done  int `json:"done,omitempty"`
+	Total int `json:"total,omitempty"`
 }
 
 // Hooks receive progress. Any field may be nil. Apply never calls two hooks

@@ -55,15 +55,15 @@ func (m *Meter) Hooks(next Hooks) Hooks {
 		}
 	}
 	h := next
-	h.Start = func(ev Event) { m.observe(ev, false, false); then(next.Start)(ev) }
-	h.Complete = func(ev Event) { m.observe(ev, true, false); then(next.Complete)(ev) }
-	h.Errored = func(ev Event) { m.observe(ev, true, true); then(next.Errored)(ev) }
+	h.Start = func(ev Event) { m.observe(&ev, false, false); then(next.Start)(ev) }
+	h.Complete = func(ev Event) { m.observe(&ev, true, false); then(next.Complete)(ev) }
+	h.Errored = func(ev Event) { m.observe(&ev, true, true); then(next.Errored)(ev) }
 	return h
 }
 
-// observe counts an event; end is set for Complete and Errored, failed for
-// Errored.
-func (m *Meter) observe(ev Event, end, failed bool) {
+// observe counts an event, and sets Done and Total on the one that ends an
+// action; end is set for Complete and Errored, failed for Errored.
+func (m *Meter) observe(ev *Event, end, failed bool) {
 	if ev.Action != StepPlace && ev.Action != StepCancel {
 		return // verification, the send-time check, duplicates
 	}
@@ -84,6 +84,7 @@ func (m *Meter) observe(ev Event, end, failed bool) {
 			m.failed++
 		}
 	}
+	ev.Done, ev.Total = m.done, m.total
 }
 
 // MeterState is the progress of an apply at one moment.

@@ -3,6 +3,7 @@ package apply_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +81,25 @@ func TestMeterEndsAtTotal(t *testing.T) {
 	got := m.Snapshot()
 	if got.Done != 6 || got.Total != 6 || got.Failed != 3 {
 		t.Errorf("meter %+v; want 6 of 6 done, 3 failed or skipped (c, e, g); report: %s", got, rep.Summary())
+	}
+}
+
+// TestMeterStampsEvents: the event that ends an action carries done and
+// total, so a JSON stream shows the progress too.
+func TestMeterStampsEvents(t *testing.T) {
+	f := newFake()
+	p := &plan.Plan{Actions: []plan.Action{create("order.a"), create("order.b")}, Target: plan.Target{Namespace: "test"}}
+	var b strings.Builder
+	opts := testOptions(f)
+	opts.Hooks = apply.NewMeter(p, f.now).Hooks(apply.JSONHooks(&b))
+	mustOK(t, apply.Apply(context.Background(), f, p, opts))
+	for _, want := range []string{`"address":"order.a","client_order_id":"of:test:a","kind":"create","action":"place","outcome":"placed","order_id":"1001","done":1,"total":2,"elapsed_ms":1000}`,
+		`"address":"order.b",`, `"done":2,"total":2,"elapsed_ms":1000}`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("stream lacks %s:\n%s", want, b.String())
+		}
+	}
+	if strings.Count(b.String(), `"done"`) != 2 {
+		t.Errorf("done on other lines than the two that end an action:\n%s", b.String())
 	}
 }

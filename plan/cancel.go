@@ -11,7 +11,12 @@ import (
 func (c *computer) noteCancel(i int32, d *Order) {
 	c.cancelled[i] = true
 	live := &c.in.Live[i]
-	if d != nil && d.PreventCancel {
+	switch {
+	case d == nil || !d.PreventCancel:
+	case c.in.Destroy:
+		c.errorAt(d, "Order is protected by prevent_cancel",
+			fmt.Sprintf("Destroying cancels every order of the namespace, but %s (order %s, %s) has prevent_cancel = true in its lifecycle block, so nothing is cancelled. Remove prevent_cancel to allow it, or destroy the other orders alone with -target.", d.Address, live.OrderID, live.ClientOrderID))
+	default:
 		c.errorAt(d, "Order is protected by prevent_cancel",
 			fmt.Sprintf("This plan would cancel order %s (%s) of %s, but its lifecycle block sets prevent_cancel = true. Change the configuration back, or remove prevent_cancel to allow it.", live.OrderID, live.ClientOrderID, d.Address))
 	}

@@ -149,3 +149,19 @@ func BenchmarkComputeUnknownLeftover(b *testing.B) {
 		Compute(in)
 	}
 }
+
+// TestDestroyOfAProtectedOrder says what destroy can do about it, not
+// "change the configuration back" (issue 15, case 13).
+func TestDestroyOfAProtectedOrder(t *testing.T) {
+	d := buy("order.keep", "1", "100", func(o *Order) { o.PreventCancel = true })
+	in := input([]Order{d}, live(d, "7", "0"))
+	in.Destroy = true
+	p, diags := Compute(in)
+	if !p.Errored || len(diags) != 1 {
+		t.Fatalf("errored %v, diagnostics %v", p.Errored, diags)
+	}
+	det := diags[0].Detail
+	if !strings.Contains(det, "Destroying cancels every order") || !strings.Contains(det, "-target") || strings.Contains(det, "configuration back") {
+		t.Errorf("detail %q", det)
+	}
+}

@@ -162,7 +162,7 @@ func catalogue() []catalogueCase {
 		{name: "missing directory", args: []string{"plan", "/nonexistent/orderform"}, want: `(?i)(no such|not exist|nonexistent)`},
 		{name: "target matching nothing", files: catOne(catOrder()), args: []string{"plan", "-target", "order.nope", "DIR"}, want: `matches no order`},
 		{name: "apply -json without -auto-approve", files: catOne(catOrder()), args: []string{"apply", "-json", "DIR"}, want: `-json needs -auto-approve`},
-		{name: "apply without a terminal", files: catOne(catOrder()), args: []string{"apply", "DIR"}, want: `no terminal`},
+		{name: "apply without a terminal", files: catOne(catOrder()), args: []string{"apply", "DIR"}, want: `no terminal`, reads: true}, // it plans first: with nothing to do it needs none
 		{name: "negative plan expiry", files: catOne(catOrder()), args: []string{"plan", "-out", "DIR/p.plan", "-out-expiry", "-1m", "DIR"}, want: `(?i)expiry`},
 		{name: "plan file in a missing directory", files: catOne(catOrder()), args: []string{"plan", "-out", "DIR/no/such/dir/p.plan", "DIR"}, want: `directory .* does not exist`},
 

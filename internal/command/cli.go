@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"orderform/internal/simcli"
 )
 
-// version is set at build time with
-// -ldflags "-X orderform/internal/command.version=...".
-var version = "0.1.0-dev"
+// version, when set at build time with
+// -ldflags "-X orderform/internal/command.version=...", overrides the module
+// version of the build information.
+var version = ""
 
 // cliEnv is everything a command touches outside the process. Tests supply
 // their own.
@@ -47,7 +49,8 @@ func commands() []command {
 		{"sim", "Run the Gemini-compatible simulator, or move its market", cmdSim},
 		{"watch", "Keep the book matching the configuration: plan and apply continuously, within churn limits", cmdWatch},
 		{"doctor", "Check connectivity, the API key and its roles, nonce mode, clock and symbols", cmdDoctor},
-		{"version", "Print the version", cmdVersion},
+		{"version", "Print the version, the commit it was built from and the Go version", cmdVersion},
+		{"completion", "Print a shell completion script (bash, zsh or fish)", cmdCompletion},
 	}
 }
 
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitOK
 	case "-version", "--version", "-v":
 		name = "version"
+	case "__complete": // asked by the completion scripts; not listed
+		return cmdComplete(e, args[1:])
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -98,14 +103,31 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'orderform <command> -h' for a command's flags.")
 }
 
 func cmdVersion(e *cliEnv, args []string) int {
-	fmt.Fprintf(e.stdout, "orderform %s\n", version)
+	fs := newFlagSet("version", "", "Print orderform's version, the VCS revision and time it was built from, and the Go version.", e.stderr)
+	jsonOut := fs.Bool("json", false, "print one JSON document (docs/json-format.md)")
+	rest, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "Error: version takes no arguments, got %q.\n\n", rest[0])
+		fs.Usage()
+		return exitError
+	}
+	info, _ := debug.ReadBuildInfo()
+	v := buildVersion(info, version)
+	if *jsonOut {
+		writeJSON(e.stdout, v)
+		return exitOK
+	}
+	fmt.Fprintln(e.stdout, v.line())
 	return exitOK
 }
 

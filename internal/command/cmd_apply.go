@@ -26,6 +26,7 @@ func cmdApply(e *cliEnv, args []string) int {
 		jsonOut     = fs.Bool("json", false, "print one JSON event per line (needs -auto-approve or a plan file)")
 		noColor     = fs.Bool("no-color", false, "disable color")
 		allowChange = fs.Bool("allow-config-change", false, "apply a saved plan although the configuration it was made from has changed since")
+		destroy     = fs.Bool("destroy", false, "cancel every order of the namespace, as `orderform destroy` does")
 	)
 	vf.register(fs)
 	sel.register(fs)
@@ -43,11 +44,22 @@ func cmdApply(e *cliEnv, args []string) int {
 			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 			return exitError
 		}
+		if *destroy {
+			fmt.Fprintln(e.stderr, "Error: -destroy belongs to `orderform apply DIR` (or `orderform plan -destroy -out`): a saved plan is applied exactly as saved.")
+			return exitError
+		}
 		return applySaved(e, arg, lf, *jsonOut, *noColor, *allowChange)
 	}
 	if *allowChange {
 		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
 		return exitError
+	}
+	if *destroy {
+		if len(sel.replaces) > 0 {
+			fmt.Fprintln(e.stderr, "Error: -replace places orders again, -destroy cancels them all: use one or the other.")
+			return exitError
+		}
+		return applyDir(e, destroyRequest(arg, vf, &lf, sel.targets, *autoApprove, *jsonOut, *noColor))
 	}
 	return applyDir(e, applyRequest{
 		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces, lock: &lf, operation: "apply"},
@@ -69,10 +81,6 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		fmt.Fprintln(e.stderr, "Error: -json needs -auto-approve (or a saved plan file): there is no prompt to answer in JSON mode.")
 		return exitError
 	}
-	if !req.autoApprove && !interactive(e) {
-		fmt.Fprintln(e.stderr, "Error: no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file.")
-		return exitError
-	}
 	out := e.stdout
 	if req.jsonOut {
 		out = e.stderr // stdout carries the JSON events alone
@@ -89,7 +97,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	defer r.close()
 	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
-		fmt.Fprintln(e.stderr, "The plan has errors; nothing was changed. Fix them and run apply again.")
+		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
 		if req.jsonOut {
 			writeJSONFailure(e, "the plan has errors (see stderr); nothing was changed")
 		}
@@ -103,8 +111,18 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		}
 		return exitOK
 	}
+	// Only now is there something to approve: with nothing to do, apply
+	// needs no terminal (as Terraform does not prompt without changes).
+	if !req.autoApprove && !interactive(e) {
+		fmt.Fprintln(e.stderr, "Error: no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file. Nothing was changed.")
+		return exitError
+	}
 	if !req.autoApprove && !confirm(e, req.title, req.detail, r.plan.Target, color) {
-		fmt.Fprintln(e.stdout, "Apply cancelled. Nothing was changed.")
+		verb := "Apply"
+		if req.opts.destroy {
+			verb = "Destroy"
+		}
+		fmt.Fprintf(e.stdout, "%s cancelled. Nothing was changed.\n", verb)
 		return exitError
 	}
 	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)
@@ -221,11 +239,13 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 // execute carries out a plan and reports. readAt is the local time just
 // before the book the plan rests on was read.
 func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
-	hooks := apply.TextHooks(e.stdout)
-	if jsonOut {
-		hooks = apply.JSONHooks(e.stdout)
-	} else {
+	meter := apply.NewMeter(p, nil)
+	var progress *progressView
+	hooks := meter.Hooks(apply.JSONHooks(e.stdout))
+	if !jsonOut {
 		fmt.Fprintln(e.stdout)
+		progress = &progressView{w: e.stdout, m: meter, tty: isTerminal(e.stdout)}
+		hooks = progress.hooks(apply.TextHooks(e.stdout))
 	}
 	rep := apply.Apply(e.ctx, exchange.NewAdapter(conn), p, apply.Options{
 		Namespace: p.Target.Namespace,
@@ -238,6 +258,9 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 		// one step at a time means that after Ctrl-C nothing queued is sent.
 		Concurrency: 1,
 	})
+	if progress != nil {
+		progress.done()
+	}
 	if p.Destroy {
 		rep.Verb = "Destroy"
 	}

@@ -21,10 +21,15 @@ func cmdDestroy(e *cliEnv, args []string) int {
 	if !ok {
 		return exitError
 	}
-	return applyDir(e, applyRequest{
-		opts:        planOptions{dir: dir, vars: vf.args, targets: targets, destroy: true, lock: &lf, operation: "destroy"},
-		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
+	return applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor))
+}
+
+// destroyRequest is what `destroy` and `apply -destroy` carry out.
+func destroyRequest(dir string, vf varFlags, lf *lockFlags, targets []string, autoApprove, jsonOut, noColor bool) applyRequest {
+	return applyRequest{
+		opts:        planOptions{dir: dir, vars: vf.args, targets: targets, destroy: true, lock: lf, operation: "destroy"},
+		autoApprove: autoApprove, jsonOut: jsonOut, noColor: noColor,
 		title:  "Do you really want to cancel every order of this namespace?",
 		detail: "orderform will cancel all the orders listed above. There is no undo.",
-	})
+	}
 }

@@ -103,13 +103,20 @@ func fmtTargets(target string) ([]string, error) {
 }
 
 // rewriteFile replaces path with data, keeping its mode: a crash
-// leaves either the old file or the new one.
+// leaves the old file or the new one, never half of each. A symbolic link
+// is written through: its target is replaced and the link stays a link, so
+// a file shared by several configurations (a guards file) is formatted,
+// not forked into a copy.
 func rewriteFile(path string, data []byte) error {
-	st, err := os.Stat(path)
+	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, data, st.Mode().Perm())
+	st, err := os.Stat(real)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(real, data, st.Mode().Perm())
 }
 
 // unifiedDiff is a unified diff of a and b by lines, with three lines of

@@ -168,8 +168,8 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	}
 	nameRemoved(v.Orders, cfg)
 	sort.Slice(v.Orders, func(i, j int) bool {
-		if v.Orders[i].Address != v.Orders[j].Address {
-			return v.Orders[i].Address < v.Orders[j].Address
+		if c := plan.CompareAddresses(v.Orders[i].Address, v.Orders[j].Address); c != 0 {
+			return c < 0
 		}
 		return v.Orders[i].ClientOrderID < v.Orders[j].ClientOrderID
 	})
@@ -216,7 +216,11 @@ func renderLive(w io.Writer, v liveView) {
 		tw.Flush()
 	}
 	if n := v.LeftAlone.Unmanaged + v.LeftAlone.Foreign; n > 0 {
-		fmt.Fprintf(w, "\n%d other live orders are not managed by this configuration (%d unmanaged, %d of other namespaces).\n", n, v.LeftAlone.Unmanaged, v.LeftAlone.Foreign)
+		what := "other live orders are"
+		if n == 1 {
+			what = "other live order is"
+		}
+		fmt.Fprintf(w, "\n%d %s not managed by this configuration (%d unmanaged, %d of other namespaces).\n", n, what, v.LeftAlone.Unmanaged, v.LeftAlone.Foreign)
 	}
 	fmt.Fprintln(w, "\nBalances:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"orderform/spec"
@@ -80,8 +82,25 @@ func oneDir(e *cliEnv, cmd string, rest []string) (string, bool) {
 	case 0:
 		return ".", true
 	case 1:
+		if err := notAConfigFile(cmd, rest[0]); err != nil {
+			fmt.Fprintf(e.stderr, "Error: %v\n", err)
+			return "", false
+		}
 		return rest[0], true
 	}
 	fmt.Fprintf(e.stderr, "orderform %s: too many arguments %q: want at most one directory\n", cmd, rest)
 	return "", false
+}
+
+// notAConfigFile refuses a configuration file given where a directory is
+// wanted (fmt takes files), naming the command to run instead: orderform
+// reads every *.hcl file of a directory as one configuration.
+func notAConfigFile(cmd, arg string) error {
+	if cmd == "fmt" || !strings.HasSuffix(arg, ".hcl") {
+		return nil
+	}
+	if st, err := os.Stat(arg); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s is a file, and orderform %s takes the directory that holds the configuration: it reads all the *.hcl files there as one. Run `orderform %s %s`", arg, cmd, cmd, filepath.Dir(arg))
 }

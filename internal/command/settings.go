@@ -21,6 +21,16 @@ func (e *cliEnv) settings() exchange.Settings {
 		CacheRoot:    exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")),
 		Debug:        debugWriter(e),
 	}
+	for name, alts := range exchange.KeyLookalikes {
+		for _, alt := range alts {
+			if e.getenv(alt) != "" && e.getenv(name) == "" {
+				if st.Misnamed == nil {
+					st.Misnamed = map[string]string{}
+				}
+				st.Misnamed[alt] = name
+			}
+		}
+	}
 	if r, ok := rateFromEnv(e, "ORDERFORM_RATE_PRIVATE"); ok {
 		st.PrivateRate = r
 	}

@@ -18,6 +18,11 @@ func useColor(e *cliEnv, noColorFlag bool, w io.Writer) bool {
 	if noColorFlag || e.getenv("NO_COLOR") != "" || e.getenv("TERM") == "dumb" {
 		return false
 	}
+	return isTerminal(w)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -38,8 +38,12 @@ type Conn struct {
 // Settings are the inputs of a connection that come from outside the
 // configuration: the process's environment, read once by the command.
 type Settings struct {
-	URL          string // GEMINI_API_URL: overrides the environment's endpoint
-	Key, Secret  string // GEMINI_API_KEY, GEMINI_API_SECRET
+	URL         string // GEMINI_API_URL: overrides the environment's endpoint
+	Key, Secret string // GEMINI_API_KEY, GEMINI_API_SECRET
+	// Misnamed maps look-alike variables that are set (KeyLookalikes) to
+	// the variable each stands for, so that a missing key's error can name
+	// them.
+	Misnamed     map[string]string
 	HistorySince string // ORDERFORM_HISTORY_SINCE
 	// CacheRoot holds the caches and nonce files of the remote exchanges
 	// (CacheRoot); "" = none.
@@ -183,7 +187,7 @@ func open(ctx context.Context, st Settings, ep endpoint) (*Conn, error) {
 			url = u
 		}
 		if key == "" || secret == "" {
-			return nil, fmt.Errorf("the %s environment needs an API key: set GEMINI_API_KEY and GEMINI_API_SECRET in the environment (never in configuration files); see the README, \"Going live\"", env)
+			return nil, missingKeyError(env, st)
 		}
 		target.BaseURL = url
 	default:
