@@ -200,8 +200,18 @@ func ordersList(ids []string) string {
 func (c *computer) noteOtherFills(a *Action, d *Order) {
 	var ids []string
 	var first *LiveOrder
+	// Closed orders read with the history, and the namespace's live orders
+	// that no address claims (cancelled by this plan as not in the
+	// configuration): a live order that filled part of its amount under an
+	// old address has bought that part too.
+	others := make([]*LiveOrder, 0, len(c.in.OtherFills))
 	for i := range c.in.OtherFills {
-		o := &c.in.OtherFills[i]
+		others = append(others, &c.in.OtherFills[i])
+	}
+	for _, i := range c.managed {
+		others = append(others, &c.in.Live[i])
+	}
+	for _, o := range others {
 		if _, claimed := c.desired[o.ClientOrderID]; claimed {
 			continue
 		}
