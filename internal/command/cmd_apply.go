@@ -133,6 +133,14 @@ func applyDir(e *cliEnv, req applyRequest) int {
 // configuration that has changed since (unless allowChange), and then does
 // exactly the saved actions, checking the market once more before sending.
 func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) int {
+	// With -json, stdout ends with a summary line whatever happens: execute
+	// writes it once it runs; a plan refused before that gets one here.
+	handedOver := false
+	defer func() {
+		if jsonOut && !handedOver {
+			writeJSONFailure(e, "the saved plan was refused (see stderr); nothing was changed")
+		}
+	}()
 	s, err := plan.Load(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -197,7 +205,11 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	if w := exchange.ClockWarning(conn.Client); w != nil {
 		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
 	}
+	handedOver = true
 	if !s.Plan.HasChanges() {
+		if jsonOut {
+			writeJSONSummary(e, nil, s.Plan)
+		}
 		return exitOK
 	}
 	return execute(e, conn, s.Plan, readAt, jsonOut, color)

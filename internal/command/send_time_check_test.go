@@ -326,6 +326,9 @@ order "a" {
 	if n := e.requests("/v1/order/new"); n != 0 {
 		t.Errorf("%d orders sent, want none", n)
 	}
+	// With -json, stdout still ends with a summary a machine can read.
+	r = e.mustRun(exitError, "apply", "-json", p)
+	checkSummary(t, parseEvents(t, r), false, 0)
 	data, _ := os.ReadFile(p)
 	if bytes.Contains(data, []byte(sim.LocalSecret)) {
 		t.Error("the plan file holds the API secret")
@@ -375,4 +378,15 @@ func TestMakerOrCancelWarningWithoutDataSources(t *testing.T) {
 	if n := e.requests("/v1/pubticker/ethusd"); n != 1 {
 		t.Errorf("%d ticker reads, want 1", n)
 	}
+}
+
+// TestApplyPlanFileJSONWithoutChanges: a saved plan with nothing to do still
+// ends `apply -json` with a summary line.
+func TestApplyPlanFileJSONWithoutChanges(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{})
+	e.configure(nil)
+	p := filepath.Join(t.TempDir(), "p.plan")
+	e.mustRun(exitOK, "plan", "-out="+p, e.dir)
+	checkSummary(t, parseEvents(t, e.mustRun(exitOK, "apply", "-json", p)), true, 0)
 }
