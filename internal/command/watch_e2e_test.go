@@ -619,3 +619,22 @@ guard {
 		t.Errorf("%s", r)
 	}
 }
+
+// What watch costs in API calls, as docs/watch.md says: a cycle that finds
+// the book matching makes 2 private requests and 1 public, a probe 1 of
+// each (the active orders, the ticker the ladder is priced from).
+func TestWatchCallCost(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.write(e.exchangeBlock() + ladderHCL)
+	h := startWatch(t, e)
+	e.sim.ResetRequests()
+	h.probeNow()
+	if got := e.sim.Requests(); got["/v1/orders"] != 1 || got["/v1/pubticker/ethusd"] != 1 || len(got) != 2 {
+		t.Errorf("a probe made %v, want one /v1/orders and one /v1/pubticker/ethusd", got)
+	}
+	h.advance(e2eInterval)
+	c := h.lastCycle()
+	if diff := cmp.Diff(map[string]any{"private": 2.0, "public": 1.0}, c["api_calls"]); c["trigger"] != "interval" || c["planned"] != 0.0 || diff != "" {
+		t.Errorf("an idle cycle %v: api_calls (-want +got):\n%s", c, diff)
+	}
+}
