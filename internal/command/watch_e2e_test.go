@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -636,5 +638,45 @@ func TestWatchCallCost(t *testing.T) {
 	c := h.lastCycle()
 	if diff := cmp.Diff(map[string]any{"private": 2.0, "public": 1.0}, c["api_calls"]); c["trigger"] != "interval" || c["planned"] != 0.0 || diff != "" {
 		t.Errorf("an idle cycle %v: api_calls (-want +got):\n%s", c, diff)
+	}
+}
+
+// -listen serves /healthz and /metrics while watch runs.
+func TestWatchListenServesHealthAndMetrics(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	e.write(e.exchangeBlock() + grid(2, ""))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	h := startWatch(t, e, "-listen", addr, "-probe", "0s")
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"status": "ok"`) {
+		t.Errorf("/healthz: %d\n%s", code, body)
+	}
+	_, metrics := get("/metrics")
+	for _, want := range []string{
+		`orderform_watch_cycles_total{outcome="ok"} 1`,
+		`orderform_watch_actions_total{kind="place",outcome="ok"} 2`,
+		`orderform_watch_api_calls_total{scope="private"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	e.write(e.exchangeBlock() + "order \"x\" {\n") // broken
+	h.advance(e2eInterval)
+	if code, body := get("/healthz"); code != 503 || !strings.Contains(body, `"last_outcome": "config_error"`) {
+		t.Errorf("/healthz after a broken edit: %d\n%s", code, body)
 	}
 }
