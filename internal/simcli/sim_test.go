@@ -1,4 +1,4 @@
-package command
+package simcli
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func (s *syncBuffer) String() string {
 func runSim(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"sim"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	code = Run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -52,7 +52,7 @@ func TestSimServe(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sim", "-addr", "127.0.0.1:0", "-state", state}, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0", "-state", state}, func(string) string { return "" }, &out, &errb)
 	}()
 	var url, key, secret string
 	for i := 0; i < 200 && secret == ""; i++ {
@@ -151,7 +151,7 @@ func TestSimEnvCredentials(t *testing.T) {
 	done := make(chan int, 1)
 	env := map[string]string{"GEMINI_API_KEY": "account-from-env", "GEMINI_API_SECRET": "do-not-print-me"}
 	go func() {
-		done <- run(ctx, []string{"sim", "-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+		done <- Run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &out, &errb)
 	}()
 	for i := 0; i < 200 && !strings.Contains(out.String(), "Ctrl-C"); i++ {
 		time.Sleep(10 * time.Millisecond)
