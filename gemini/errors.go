@@ -395,3 +395,37 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// IsUnknownSymbol reports whether the exchange does not list the symbol
+// (InvalidSymbol).
+func IsUnknownSymbol(err error) bool { return hasReason(err, "InvalidSymbol") }
+
+// IsIncrementRejected reports whether an order was refused for its price or
+// amount (InvalidPrice, InvalidQuantity, InvalidAmount): off the symbol's
+// increments or below its minimum, which may have changed since they were
+// read.
+func IsIncrementRejected(err error) bool {
+	return hasReason(err, "InvalidPrice", "InvalidQuantity", "InvalidAmount")
+}
+
+// IsBadSecret reports whether the signature was refused: the API secret
+// does not belong to the key (InvalidSignature).
+func IsBadSecret(err error) bool { return hasReason(err, "InvalidSignature") }
+
+// IsUnknownKey reports whether the exchange does not know the API key
+// (InvalidApiKey, MissingApikeyHeader), e.g. a sandbox key sent to
+// production.
+func IsUnknownKey(err error) bool { return hasReason(err, "InvalidApiKey", "MissingApikeyHeader") }
+
+// IsAccountMismatch reports whether the account setting does not suit the
+// key: a master key without an account, an account key with one, or an
+// account the key does not reach.
+func IsAccountMismatch(err error) bool {
+	return hasReason(err, "MissingAccounts", "MissingAccountName", "InvalidAccountName", "AccountsOnGroupOnlyApi")
+}
+
+// IsAddressForbidden reports whether the key's IP allow list refused this
+// machine (ApiKeyIpFilteringFailure, RemoteAddressForbidden).
+func IsAddressForbidden(err error) bool {
+	return hasReason(err, "ApiKeyIpFilteringFailure", "RemoteAddressForbidden")
+}

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -195,23 +194,18 @@ func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *exc
 
 // keyError explains why the first private request failed.
 func (d *doctor) keyError(err error, cfg *spec.Config, env string) {
-	var ae *gemini.APIError
-	reason := ""
-	if errors.As(err, &ae) {
-		reason = ae.Reason
-	}
 	switch {
 	case gemini.IsNonce(err) && cfg.Exchange.Nonce == "time":
 		d.fail("the exchange refused the nonce: "+err.Error(), "this key seems to use increasing nonces: remove nonce = \"time\" from the exchange block (and check the clock)")
 	case gemini.IsNonce(err):
 		d.fail("the exchange refused the nonce: "+err.Error(), "if the key was created with \"Uses a time based nonce\", set nonce = \"time\" in the exchange block; if not, another program has used this key with larger nonces: create a new key for orderform")
-	case reason == "InvalidSignature":
+	case gemini.IsBadSecret(err):
 		d.fail("the API secret is wrong: "+err.Error(), "set GEMINI_API_SECRET to the secret shown when the key was created, with no spaces or quotes; Gemini shows it only once, so if it is lost create a new key")
-	case reason == "InvalidApiKey" || reason == "MissingApikeyHeader":
+	case gemini.IsUnknownKey(err):
 		d.fail("the exchange does not know the API key: "+err.Error(), "check GEMINI_API_KEY, and that the key was created on the "+env+" site: sandbox and production keys are separate")
-	case reason == "MissingAccounts" || reason == "MissingAccountName" || reason == "InvalidAccountName" || reason == "AccountsOnGroupOnlyApi":
+	case gemini.IsAccountMismatch(err):
 		d.fail("the account setting does not suit the key: "+err.Error(), "a master key (master-...) needs account = \"<sub-account>\" in the exchange block; an account key (account-...) needs none")
-	case reason == "ApiKeyIpFilteringFailure" || reason == "RemoteAddressForbidden":
+	case gemini.IsAddressForbidden(err):
 		d.fail("the key does not allow this machine's IP address: "+err.Error(), "add this machine's address to the key's IP allow list in the exchange's API settings, or create a key without one")
 	case gemini.IsTermsRequired(err):
 		d.fail("the account has not accepted Gemini's updated terms: "+err.Error(), "sign in to Gemini's web site ("+termsSite(env)+") with this account and accept the terms; the API refuses it until then")
@@ -231,7 +225,7 @@ func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *exchange.C
 	for _, sym := range cfg.Symbols() {
 		det, err := conn.Client.SymbolDetails(ctx, sym)
 		switch {
-		case err != nil && exchange.IsUnknownSymbol(err):
+		case err != nil && gemini.IsUnknownSymbol(err):
 			d.fail("symbol "+sym+" is not listed by the exchange", "check the spelling (lower case, base then quote, as in \"btcusd\"); the sandbox lists fewer symbols than production")
 		case err != nil:
 			d.fail("could not read symbol "+sym+": "+err.Error(), "run doctor again later")

@@ -110,8 +110,7 @@ func (x Adapter) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error
 	}
 	got, err := x.Client.NewOrder(ctx, req)
 	if err != nil {
-		var ae *gemini.APIError
-		if errors.As(err, &ae) && (ae.Reason == "InvalidPrice" || ae.Reason == "InvalidQuantity" || ae.Reason == "InvalidAmount") {
+		if gemini.IsIncrementRejected(err) {
 			// The symbol's increments may have changed: read them afresh next time.
 			dropRulesCache(x.CacheDir)
 		}

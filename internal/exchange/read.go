@@ -71,7 +71,7 @@ func Read(ctx context.Context, conn *Conn, needs Needs, now time.Time) (*Snapsho
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case err != nil && IsUnknownSymbol(err):
+			case err != nil && gemini.IsUnknownSymbol(err):
 				snap.Unknown[sym] = err
 			case err != nil:
 				errs = append(errs, fmt.Errorf("read the rules of symbol %s: %w", sym, err))
@@ -147,7 +147,7 @@ func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapsh
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case err != nil && IsUnknownSymbol(err):
+			case err != nil && gemini.IsUnknownSymbol(err):
 				snap.Unknown[sym] = err
 			case err != nil:
 				if first == nil {
@@ -181,7 +181,7 @@ func ReadMoreRules(ctx context.Context, conn *Conn, snap *Snapshot, now time.Tim
 			continue
 		}
 		d, err := conn.Client.SymbolDetails(ctx, sym)
-		if err != nil && IsUnknownSymbol(err) {
+		if err != nil && gemini.IsUnknownSymbol(err) {
 			snap.Unknown[sym] = err // delisted: the plan can still cancel
 			continue
 		}
@@ -270,12 +270,4 @@ func newer(a, b plan.LiveOrder) bool {
 		return len(a.OrderID) > len(b.OrderID)
 	}
 	return a.OrderID > b.OrderID
-}
-
-func IsUnknownSymbol(err error) bool {
-	var ae *gemini.APIError
-	if ok := errors.As(err, &ae); ok {
-		return ae.Reason == "InvalidSymbol" || (ae.Status == 404 && ae.Reason == "")
-	}
-	return false
 }
