@@ -9,8 +9,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// IDPrefix starts the client order id of every order orderform places,
+// whatever its namespace.
+const IDPrefix = "of:"
+
 // ManagedPrefix returns the client_order_id prefix of a namespace's orders.
-func ManagedPrefix(namespace string) string { return "of:" + namespace + ":" }
+func ManagedPrefix(namespace string) string { return IDPrefix + namespace + ":" }
 
 // IsManaged reports whether clientOrderID is, byte for byte, an id orderform
 // makes for namespace: the prefix and 16 lowercase hex digits, nothing
@@ -138,7 +142,7 @@ func newComputer(in *Input) *computer {
 			}
 			c.live[l.ClientOrderID] = int32(i)
 			c.managed = append(c.managed, int32(i))
-		case strings.HasPrefix(l.ClientOrderID, "of:"):
+		case strings.HasPrefix(l.ClientOrderID, IDPrefix):
 			c.plan.Foreign++
 		default:
 			c.plan.Unmanaged++

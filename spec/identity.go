@@ -22,6 +22,8 @@ func ClientOrderID(namespace, address string) string {
 	sum := sha256.Sum256(b)
 	var h [16]byte
 	hex.Encode(h[:], sum[:8])
+	// plan.ManagedPrefix(namespace), which plan cannot import from here;
+	// internal/exchange's tests hold the two together.
 	return "of:" + namespace + ":" + string(h[:])
 }
 
@@ -30,8 +32,6 @@ var namespaceRE = regexp.MustCompile(`^[a-z0-9_-]{1,12}$`)
 // ValidNamespace reports whether ns may be used as a namespace.
 func ValidNamespace(ns string) bool { return namespaceRE.MatchString(ns) }
 
-// ClientOrderIDPrefix is the prefix of every client order id of namespace.
-func ClientOrderIDPrefix(namespace string) string { return "of:" + namespace + ":" }
 
 // instanceKey is the key of one instance of an order block: none, a
 // count index or a for_each key.

@@ -141,7 +141,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		Destroy:  opts.destroy,
 	}
 	for _, m := range cfg.Moved {
-		in.Moved = append(in.Moved, plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range})
+		in.Moved = append(in.Moved, exchange.PlanMoved(m))
 	}
 	in.Blocks, in.ClientOrderID = exchange.PlanBlocks(cfg)
 	if opts.destroy {
@@ -167,7 +167,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 		for _, o := range orders {
 			in.Desired = append(in.Desired, exchange.PlanOrder(o))
 		}
-		in.Guard = guardFrom(cfg.Guard)
+		in.Guard = exchange.PlanGuard(cfg.Guard)
 		hist, others, err := exchange.ReadHistory(e.ctx, conn, historyWanted(in.Desired, in.Moved, snap.Live), snap.Live, now)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -291,19 +291,6 @@ func dataFrom(s *exchange.Snapshot) *spec.Data {
 		d.Balances[cur] = spec.BalanceData{Amount: b.Amount, Available: b.Available}
 	}
 	return d
-}
-
-func guardFrom(g *spec.Guard) *plan.Guard {
-	if g == nil {
-		return nil
-	}
-	return &plan.Guard{
-		MaxOrderNotional:  g.MaxOrderNotional,
-		MaxOpenNotional:   g.MaxOpenNotional,
-		MaxPriceDeviation: g.MaxPriceDeviation,
-		AllowCrossing:     g.AllowCrossing,
-		Range:             g.Range,
-	}
 }
 
 // unknownSymbolDiags points at every order and data source that names a

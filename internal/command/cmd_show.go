@@ -134,7 +134,7 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 		o := exchange.LiveFromGemini(g)
 		switch {
 		case plan.IsManaged(conn.Target.Namespace, o.ClientOrderID):
-		case strings.HasPrefix(o.ClientOrderID, "of:"):
+		case strings.HasPrefix(o.ClientOrderID, plan.IDPrefix):
 			v.LeftAlone.Foreign++
 			continue
 		default:

@@ -41,6 +41,7 @@ import (
 	"orderform/gemini"
 	"orderform/gemini/sim"
 	"orderform/internal/exchange"
+	"orderform/plan"
 	"orderform/spec"
 )
 
@@ -354,7 +355,7 @@ func (s *soak) writeLog(r int) {
 	defer f.Close()
 	fmt.Fprintf(f, "===== round %d (exchange clock %s, time key %v)\n%s\n%s\n--- book\n", r, s.h.srv.ClockOffset(), s.timeKey, s.config, strings.Join(s.runLog, "\n"))
 	for _, o := range s.h.srv.Orders() {
-		if strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			name := "?"
 			if so := s.owner[o.ClientOrderID]; so != nil {
 				name = so.name
@@ -627,7 +628,7 @@ func (s *soak) checkFills(when string) {
 	}
 	byCID := map[string][]sim.OrderView{}
 	for _, o := range s.h.srv.Orders() {
-		if strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			byCID[o.ClientOrderID] = append(byCID[o.ClientOrderID], o)
 		}
 	}
@@ -1115,7 +1116,7 @@ func (s *soak) beside(ctx context.Context) {
 		if !o.Live {
 			continue
 		}
-		if strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			oursLive = append(oursLive, o)
 		} else {
 			besideLive = append(besideLive, o)
@@ -1303,7 +1304,7 @@ func (s *soak) savedPlanAcrossAMove(ctx context.Context) (code int) {
 	}
 	ours := map[string]bool{}
 	for _, o := range srv.Orders() {
-		if !before[o.ID] && strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if !before[o.ID] && strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			ours[o.ID] = true
 		}
 	}
@@ -1694,7 +1695,7 @@ func (r *soakRecorder) WriteHeader(code int) {
 func (s *soak) besideSnapshot() map[string]sim.OrderView {
 	m := map[string]sim.OrderView{}
 	for _, o := range s.h.srv.Orders() {
-		if !strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if !strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			m[o.ID] = o
 		}
 	}
@@ -1721,7 +1722,7 @@ func (s *soak) liveByAddress() map[string][]sim.OrderView {
 	}
 	liveAt := map[string][]sim.OrderView{}
 	for _, o := range s.h.srv.Orders() {
-		if !o.Live || !strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(soakNS)) {
+		if !o.Live || !strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(soakNS)) {
 			continue
 		}
 		a, ok := byCID[o.ClientOrderID]

@@ -12,7 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"orderform/gemini/sim"
-	"orderform/spec"
+	"orderform/plan"
 )
 
 var (
@@ -94,7 +94,7 @@ watch {
 	account := func() counted {
 		c := counted{at: h.clock.Now()}
 		for _, o := range e.sim.Orders() {
-			if !strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(e.ns)) {
+			if !strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(e.ns)) {
 				continue
 			}
 			if !seen[o.ID] {
@@ -144,7 +144,7 @@ watch {
 		}
 		live := map[string]string{}
 		for _, o := range e.sim.Orders() {
-			if !o.Live || !strings.HasPrefix(o.ClientOrderID, spec.ClientOrderIDPrefix(e.ns)) {
+			if !o.Live || !strings.HasPrefix(o.ClientOrderID, plan.ManagedPrefix(e.ns)) {
 				continue
 			}
 			if prev, dup := live[o.ClientOrderID]; dup {

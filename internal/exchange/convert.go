@@ -71,6 +71,9 @@ func PlanBlocks(cfg *spec.Config) ([]plan.Block, func(string) string) {
 	return out, func(addr string) string { return spec.ClientOrderID(ns, addr) }
 }
 
+// PlanOrder, PlanGuard and PlanMoved are the one converter from the
+// language's types to plan's mirrors of them (plan does not import spec);
+// TestConvertersCopyEveryField fails when a field is not copied.
 func PlanOrder(o spec.Order) plan.Order {
 	return plan.Order{
 		Address:          o.Address,
@@ -90,4 +93,21 @@ func PlanOrder(o spec.Order) plan.Order {
 		Range:            o.Range,
 		Ranges:           o.Ranges,
 	}
+}
+
+func PlanGuard(g *spec.Guard) *plan.Guard {
+	if g == nil {
+		return nil
+	}
+	return &plan.Guard{
+		MaxOrderNotional:  g.MaxOrderNotional,
+		MaxOpenNotional:   g.MaxOpenNotional,
+		MaxPriceDeviation: g.MaxPriceDeviation,
+		AllowCrossing:     g.AllowCrossing,
+		Range:             g.Range,
+	}
+}
+
+func PlanMoved(m spec.Moved) plan.Moved {
+	return plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range}
 }

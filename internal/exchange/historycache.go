@@ -98,7 +98,7 @@ func loadHistoryCache(dir, symbol string, since int64) *historyCache {
 func (c *historyCache) add(orders []plan.LiveOrder) {
 	touched := map[string]bool{}
 	for _, o := range orders {
-		if o.IsLive || !strings.HasPrefix(o.ClientOrderID, "of:") {
+		if o.IsLive || !strings.HasPrefix(o.ClientOrderID, plan.IDPrefix) {
 			continue
 		}
 		hs := c.Orders[o.ClientOrderID]
@@ -158,7 +158,7 @@ func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int6
 	for _, l := range live {
 		// One millisecond earlier: whether a walk's start is inclusive is
 		// not documented, and this order must be in the next walk.
-		if l.Symbol == symbol && l.TimestampMS > 0 && strings.HasPrefix(l.ClientOrderID, "of:") {
+		if l.Symbol == symbol && l.TimestampMS > 0 && strings.HasPrefix(l.ClientOrderID, plan.IDPrefix) {
 			cursor = min(cursor, l.TimestampMS-1)
 		}
 	}
