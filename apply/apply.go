@@ -88,7 +88,7 @@ type Options struct {
 	// and tickers plan.NeedsOf names. When set, Apply runs the plan's
 	// per-order checks again on every placement (plan.Recheck) before the
 	// first request; a placement that now fails is not sent, nor the
-	// cancel of its replace (DESIGN §6). The command line always sets it;
+	// cancel of its replace (docs/safety.md, "What is checked when"). The command line always sets it;
 	// nil skips the check.
 	Market func(ctx context.Context, needs plan.MarketNeeds) (plan.Market, error)
 

@@ -17,9 +17,10 @@ const IDPrefix = "of:"
 func ManagedPrefix(namespace string) string { return IDPrefix + namespace + ":" }
 
 // IsManaged reports whether clientOrderID is, byte for byte, an id orderform
-// makes for namespace: the prefix and 16 lowercase hex digits, nothing
-// before or after (DESIGN §4). An id that merely starts with the prefix, or
-// differs by a space, belongs to someone else and is never touched.
+// makes for namespace: the prefix and 16 lowercase hex digits, nothing before or
+// after (docs/safety.md, "Ownership and namespaces"). An id that merely starts
+// with the prefix, or differs by a space, belongs to someone else and is never
+// touched.
 func IsManaged(namespace, clientOrderID string) bool {
 	rest, ok := strings.CutPrefix(clientOrderID, ManagedPrefix(namespace))
 	if !ok || len(rest) != 16 {

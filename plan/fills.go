@@ -9,10 +9,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Fill accounting by address (DESIGN §4, §5). An address's history is all
-// its orders: every order ever placed under its client order id, and under
-// the ids of addresses moved to it, duplicates included. What they filled
-// decides what the address may still buy or sell:
+// Fill accounting by address (docs/safety.md, "Fills: an address's history is
+// all its orders"). An address's history is all its orders: every order ever
+// placed under its client order id, and under the ids of addresses moved to it,
+// duplicates included. What they filled decides what the address may still buy
+// or sell:
 //
 //   - The orders, oldest first, form cycles. A cycle ends with an order that
 //     filled completely, or once the fills since the last cycle reach the

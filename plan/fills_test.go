@@ -56,10 +56,10 @@ func projectFills(p *Plan) []fillAct {
 	return out
 }
 
-// Every order ever placed under an address counts (DESIGN §4): duplicates,
-// orders of the address it was moved from, partial fills before a reprice.
-// A fill is never mistaken for "never placed", and the declared amount is
-// never exceeded (issue 12, cases 3, 7 and 14).
+// Every order ever placed under an address counts (docs/safety.md, "Ownership
+// and namespaces"): duplicates, orders of the address it was moved from, partial
+// fills before a reprice. A fill is never mistaken for "never placed", and the
+// declared amount is never exceeded (issue 12, cases 3, 7 and 14).
 func TestFillAccountingByAddress(t *testing.T) {
 	a := buy("order.a", "1", "64000")
 	refill := buy("order.a", "1", "64000", func(o *Order) { o.OnFill = "replace" })

@@ -12,7 +12,7 @@ import (
 
 const ns = "grid"
 
-// coid is the client order id of DESIGN §4.
+// coid is the client order id of docs/safety.md, "Ownership and namespaces".
 func coid(addr string) string {
 	h := sha256.Sum256([]byte(ns + "\x00" + addr))
 	return ManagedPrefix(ns) + hex.EncodeToString(h[:])[:16]

@@ -1,8 +1,8 @@
 // Package plan holds the Plan type and the pure reconciliation that turns a
 // configuration's desired orders and the exchange's live orders into one
-// (DESIGN §5), the checks run before a plan is shown (symbol rules, budget,
-// guards, prevent_cancel), its renderings for people and for machines, and
-// the saved-plan file (DESIGN §7).
+// (docs/language.md, "How a plan treats each order"), the checks run before a
+// plan is shown (symbol rules, budget, guards, prevent_cancel), its renderings
+// for people and for machines, and the saved-plan file (docs/commands.md).
 //
 // Nothing in this package does I/O except Save and Load, which read and
 // write the one file they are given. Compute only ever touches this
@@ -223,9 +223,10 @@ type Input struct {
 	// prevent_cancel the instances they no longer declare too.
 	Blocks []Block
 	// ClientOrderID returns the client order id of an address in this
-	// namespace (DESIGN §4). With it, a managed live order that no desired
-	// order claims is named by the address it had, when one of the blocks
-	// could have produced it (count indexes, a block's bare address).
+	// namespace (docs/safety.md, "Ownership and namespaces"). With it, a
+	// managed live order that no desired order claims is named by the
+	// address it had, when one of the blocks could have produced it (count
+	// indexes, a block's bare address).
 	ClientOrderID func(address string) string
 }
 

@@ -11,7 +11,7 @@ import (
 // The market moves between a plan and its apply: a saved plan may wait for
 // minutes, an interactive apply for as long as its prompt. So apply runs
 // the checks that depend on the market once more, right before it sends
-// anything, with the same functions Compute uses (DESIGN §6).
+// anything, with the same functions Compute uses (docs/safety.md, "What is checked when").
 
 // Market is what the send-time check reads: the rules and tickers of the
 // symbols it needs, lower case.

@@ -13,7 +13,7 @@ func significant(d decimal.Decimal) int {
 	return len(strings.TrimLeft(d.Coefficient().String(), "-"))
 }
 
-// FuzzDecimal holds the conversions of DESIGN.md §3 to their promise: text
+// FuzzDecimal holds the conversions of docs/language.md to their promise: text
 // and HCL numbers become exact decimals with no binary noise, or an error,
 // never a silent rounding or a panic. For any two decimal texts a and b:
 //   - parseDecimal gives a normalized, bounded decimal that round-trips

@@ -10,7 +10,7 @@ import (
 )
 
 // ClientOrderID is the deterministic client order id of the order at
-// address in namespace (DESIGN §4):
+// address in namespace (docs/safety.md, "Ownership and namespaces"):
 //
 //	of:<namespace>:<first 16 hex chars of SHA-256(namespace NUL address)>
 //
@@ -31,7 +31,6 @@ var namespaceRE = regexp.MustCompile(`^[a-z0-9_-]{1,12}$`)
 
 // ValidNamespace reports whether ns may be used as a namespace.
 func ValidNamespace(ns string) bool { return namespaceRE.MatchString(ns) }
-
 
 // instanceKey is the key of one instance of an order block: none, a
 // count index or a for_each key.

@@ -16,7 +16,7 @@ var (
 	orderTypes = []string{"limit", "stop-limit"}
 	onFills    = []string{"done", "replace"}
 	// replaceAmounts: what a placement carries once the address has partly
-	// filled in its current cycle (DESIGN §5).
+	// filled in its current cycle (docs/language.md, "How a plan treats each order").
 	replaceAmounts = []string{"remaining", "full"}
 	allOptions     = []string{"maker-or-cancel", "immediate-or-cancel", "fill-or-kill"}
 )

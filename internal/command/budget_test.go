@@ -17,7 +17,7 @@ import (
 	"orderform/gemini/sim"
 )
 
-// The call budget (DESIGN §5, "What a plan costs"): these tests drive the
+// The call budget (docs/performance.md, "The call budget"): these tests drive the
 // command line against a simulator on loopback and count the requests it
 // received, per Gemini path.
 

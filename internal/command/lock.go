@@ -19,14 +19,14 @@ import (
 	"orderform/plan"
 )
 
-// One apply at a time per exchange, account and namespace (DESIGN §6), as
-// Terraform holds its state lock: apply and destroy take an advisory file
-// lock (gofrs/flock: flock(2), LockFileEx on Windows) before they read the
-// book and hold it until the report, the prompt included. The kernel lets
-// go of it when the process ends, however it ends, so a lock is never
-// stale; the file itself stays and must not be deleted while in use (a new
-// file would be a second lock). It names its holder (pid, host, since), so
-// that a run refused the lock can say who has it.
+// One apply at a time per exchange, account and namespace (docs/safety.md, "What
+// is checked when"), as Terraform holds its state lock: apply and destroy take
+// an advisory file lock (gofrs/flock: flock(2), LockFileEx on Windows) before
+// they read the book and hold it until the report, the prompt included. The
+// kernel lets go of it when the process ends, however it ends, so a lock is
+// never stale; the file itself stays and must not be deleted while in use (a new
+// file would be a second lock). It names its holder (pid, host, since), so that
+// a run refused the lock can say who has it.
 //
 // The lock serialises runs on one machine only. Runs on two machines (two
 // CI runners) must be serialised by the pipeline (GitHub Actions

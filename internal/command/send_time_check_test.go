@@ -17,10 +17,10 @@ import (
 	"orderform/gemini/sim"
 )
 
-// These tests specify what apply checks right before it sends (DESIGN §6),
-// what a saved plan's signature protects, and what `apply PLANFILE` says
-// about the configuration it came from. The simulator's ethusd market starts
-// at bid 3200, ask 3200.5.
+// These tests specify what apply checks right before it sends (docs/safety.md,
+// "What is checked when"), what a saved plan's signature protects, and what
+// `apply PLANFILE` says about the configuration it came from. The simulator's
+// ethusd market starts at bid 3200, ask 3200.5.
 
 // writeConfig writes the e2e exchange block followed by body.
 func (e *e2e) writeConfig(body string) {

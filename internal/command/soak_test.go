@@ -2,7 +2,7 @@ package command
 
 // The soak: many rounds against one simulator of random configuration edits,
 // market moves, orders placed beside ours and faults, with the invariants
-// of DESIGN.md §4 and §6 checked after every round.
+// of docs/safety.md checked after every round.
 //
 //	go test ./internal/command -run Soak -v     # the CI version (short)
 //	go test -race ./internal/command -run Soak -v -soak.rounds=400 -soak.time=60m
