@@ -614,7 +614,7 @@ func (s *soak) tag() {
 
 // checkFills holds every declared order to its amount (fillcap). Its
 // orders (those of its era's client order ids, duplicates included, in the
-// order the exchange took them) form cycles, as DESIGN §4 has them: a
+// order the exchange took them) form cycles, as docs/safety.md has them: a
 // cycle is complete once one of its orders filled completely, or what
 // filled reaches what was declared (or leaves less than the exchange's
 // minimum order size); an order placed after that, by the exchange's
