@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/shopspring/decimal"
 
 	"orderform/apply"
 	"orderform/gemini"
 	"orderform/gemini/sim"
-	"orderform/internal/atomicfile"
 	"orderform/internal/exchange"
 	"orderform/internal/watch"
 	"orderform/plan"
@@ -122,53 +118,6 @@ type watchRun struct {
 	mu       sync.Mutex // guards the baseline: the probe runs between cycles only, but -race cannot know
 	baseline *probeBaseline
 	store    limitStore
-}
-
-// limitStore keeps the churn limits' counts in a file beside the
-// namespace's lock (the cache directory, or beside the local exchange's
-// book), so that a restarted watch, or a second one on the namespace,
-// counts what the day's window holds. Each cycle names the file once it
-// knows its exchange, account and namespace.
-type limitStore struct{ path string }
-
-func (s *limitStore) Load() (*watch.Limiter, error) {
-	if s.path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(s.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var l watch.Limiter
-	if err := l.UnmarshalJSON(b); err != nil {
-		return nil, fmt.Errorf("%s: %w", s.path, err)
-	}
-	return &l, nil
-}
-
-func (s *limitStore) Save(l *watch.Limiter) error {
-	if s.path == "" {
-		return nil
-	}
-	b, err := l.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(s.path, b)
-}
-
-// probeBaseline is what the last cycle left: the namespace's live order ids
-// and, per symbol whose prices depend on the market, the ticker it planned
-// from and the tightest reprice_tolerance.
-type probeBaseline struct {
-	cfg       *spec.Config
-	live      map[string]bool // order ids
-	tickers   map[string]plan.Ticker
-	tolerance decimal.Decimal
-	market    bool // some order's price depends on a data source
 }
 
 func (wr *watchRun) env(ctx context.Context) *cliEnv {
@@ -318,140 +267,6 @@ func (wr *watchRun) cancelAll(ctx context.Context) ([]watch.Action, watch.Calls,
 	return actions, calls, nil
 }
 
-// setBaseline remembers what the probe compares with: the namespace's
-// orders live after the cycle and the tickers it planned from.
-func (wr *watchRun) setBaseline(r *planRun, rp *apply.Report) {
-	b := &probeBaseline{cfg: r.cfg, live: map[string]bool{}, tickers: r.tickers}
-	ns := r.plan.Target.Namespace
-	for _, o := range r.live {
-		if plan.IsManaged(ns, o.ClientOrderID) {
-			b.live[o.OrderID] = true
-		}
-	}
-	if rp != nil {
-		for _, list := range [][]apply.Result{rp.Cancelled, rp.Replaced, rp.DuplicatesCancelled} {
-			for _, res := range list {
-				delete(b.live, res.OrderID)
-				delete(b.live, res.CancelledOrderID)
-			}
-		}
-		for _, list := range [][]apply.Result{rp.Placed, rp.Replaced, rp.Adopted} {
-			for _, res := range list {
-				if res.OrderID != "" && (res.Order == nil || res.Order.IsLive) {
-					b.live[res.OrderID] = true
-				}
-			}
-		}
-	}
-	first := true
-	if orders, _ := r.cfg.Orders(nil); len(orders) > 0 {
-		for _, o := range orders {
-			if !dependsOnData(o) {
-				continue
-			}
-			b.market = true
-			if first || o.RepriceTolerance.LessThan(b.tolerance) {
-				b.tolerance, first = o.RepriceTolerance, false
-			}
-		}
-	}
-	wr.mu.Lock()
-	wr.baseline = b
-	wr.mu.Unlock()
-}
-
-func dependsOnData(o spec.Order) bool {
-	for _, u := range o.Unknown {
-		if u == "price" || u == "stop_price" {
-			return true
-		}
-	}
-	return false
-}
-
-// probe looks at the namespace's active orders (one private request) and
-// the tickers the last cycle planned from (one public request each): an
-// order gone from the book (filled, or cancelled by hand) or a bid or ask
-// moved by more than the tightest reprice_tolerance asks for a cycle now.
-func (wr *watchRun) probe(ctx context.Context) (string, watch.Calls, error) {
-	wr.mu.Lock()
-	b := wr.baseline
-	wr.mu.Unlock()
-	if b == nil {
-		return "", watch.Calls{}, nil
-	}
-	e := wr.env(ctx)
-	conn, err := exchange.Connect(ctx, e.settings(), b.cfg)
-	if err != nil {
-		return "", watch.Calls{}, err
-	}
-	defer conn.Close()
-	calls := func() watch.Calls { return callsOf(conn.Client.Stats()) }
-	live, err := conn.Client.ActiveOrders(ctx)
-	if err != nil {
-		return "", calls(), err
-	}
-	now := map[string]bool{}
-	for _, o := range live {
-		now[o.OrderID] = true
-	}
-	for id := range b.live {
-		if !now[id] {
-			return "fill", calls(), nil
-		}
-	}
-	if !b.market {
-		return "", calls(), nil
-	}
-	syms := make([]string, 0, len(b.tickers))
-	for s := range b.tickers {
-		syms = append(syms, s)
-	}
-	sort.Strings(syms)
-	for _, s := range syms {
-		t, err := conn.Client.Ticker(ctx, s)
-		if err != nil {
-			return "", calls(), err
-		}
-		was := b.tickers[s]
-		if moved(was.Bid, t.Bid, b.tolerance) || moved(was.Ask, t.Ask, b.tolerance) {
-			return "market", calls(), nil
-		}
-	}
-	return "", calls(), nil
-}
-
-// moved reports whether now is further from was than tolerance (a
-// fraction of was); with no tolerance, any change.
-func moved(was, now, tolerance decimal.Decimal) bool {
-	if !was.IsPositive() {
-		return false
-	}
-	return now.Sub(was).Abs().Div(was).GreaterThan(tolerance)
-}
-
-// callsOf sums a client's requests into private and public.
-func callsOf(stats map[string]int) watch.Calls {
-	var c watch.Calls
-	for path, n := range stats {
-		if isPrivatePath(path) {
-			c.Private += n
-		} else {
-			c.Public += n
-		}
-	}
-	return c
-}
-
-func isPrivatePath(path string) bool {
-	for _, p := range []string{"/v1/order", "/v1/balances", "/v1/mytrades", "/v1/roles", "/v1/notionalvolume", "/v1/heartbeat", "/v1/account"} {
-		if strings.HasPrefix(path, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // isKeyFailure reports a failure no retry can mend: the key is rejected or
 // lacks a role.
 func isKeyFailure(err error) bool {
@@ -475,114 +290,4 @@ func firstError(diags hcl.Diagnostics) error {
 		return errors.New(msg)
 	}
 	return errors.New("the configuration has errors")
-}
-
-// actionCollector turns apply's events into watch actions: a step that
-// started was sent (and counts against the limits, whatever the answer);
-// one that never started was not.
-type actionCollector struct {
-	mu      sync.Mutex
-	byKey   map[string]*plan.Action
-	rules   map[string]plan.SymbolRules
-	started map[string]int // step key -> index in out
-	out     []watch.Action
-}
-
-func newActionCollector(p *plan.Plan, rules map[string]plan.SymbolRules) *actionCollector {
-	c := &actionCollector{byKey: map[string]*plan.Action{}, rules: rules, started: map[string]int{}}
-	for i := range p.Actions {
-		a := &p.Actions[i]
-		c.byKey[a.Address+"\x00"+a.ClientOrderID] = a
-	}
-	return c
-}
-
-func stepKey(ev apply.Event) string {
-	return ev.Action + "\x00" + ev.Address + "\x00" + ev.ClientOrderID
-}
-
-func (c *actionCollector) action(ev apply.Event) watch.Action {
-	a := watch.Action{Kind: watch.KindCancel, Address: ev.Address, ClientOrderID: ev.ClientOrderID, OrderID: ev.OrderID,
-		Unplanned: ev.Action == apply.StepCancelDuplicate}
-	pa := c.byKey[ev.Address+"\x00"+ev.ClientOrderID]
-	if ev.Action == apply.StepPlace {
-		a.Kind = watch.KindPlace
-		if pa != nil && pa.After != nil {
-			a.Symbol, a.Side, a.Price, a.Amount = pa.After.Symbol, pa.After.Side, pa.After.Price, pa.After.Amount
-			a.Currency = c.rules[a.Symbol].Quote
-			a.Notional = a.Price.Mul(a.Amount)
-		}
-	} else if pa != nil && pa.Before != nil {
-		b := pa.Before
-		a.Symbol, a.Side, a.Price, a.Amount = b.Symbol, b.Side, b.Price, b.RemainingAmount
-		if a.OrderID == "" {
-			a.OrderID = b.OrderID
-		}
-	}
-	return a
-}
-
-func (c *actionCollector) hooks() apply.Hooks {
-	sendStep := func(ev apply.Event) bool {
-		return ev.Action == apply.StepPlace || ev.Action == apply.StepCancel || ev.Action == apply.StepCancelDuplicate
-	}
-	end := func(ev apply.Event, ok bool) {
-		if !sendStep(ev) {
-			return
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		i, started := c.started[stepKey(ev)]
-		if !started {
-			if ev.Outcome == apply.StatusAdopted && ev.Action == apply.StepPlace {
-				return // verification found a lost placement: already counted as sent
-			}
-			a := c.action(ev) // never sent: a send-time check or an interrupt held it
-			a.Outcome = watch.OutcomeSkipped
-			a.Error = errText(ev)
-			c.out = append(c.out, a)
-			return
-		}
-		delete(c.started, stepKey(ev))
-		a := &c.out[i]
-		if ev.OrderID != "" {
-			a.OrderID = ev.OrderID
-		}
-		switch {
-		case ok:
-			a.Outcome = watch.OutcomeOK
-		case ev.Outcome == apply.StatusUnknown:
-			a.Outcome, a.Error = watch.OutcomeUnknown, errText(ev)
-		default:
-			a.Outcome, a.Error = watch.OutcomeFailed, errText(ev)
-		}
-	}
-	return apply.Hooks{
-		Start: func(ev apply.Event) {
-			if !sendStep(ev) {
-				return
-			}
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			a := c.action(ev)
-			a.Outcome = watch.OutcomeUnknown // until its answer
-			c.started[stepKey(ev)] = len(c.out)
-			c.out = append(c.out, a)
-		},
-		Complete: func(ev apply.Event) { end(ev, true) },
-		Errored:  func(ev apply.Event) { end(ev, false) },
-	}
-}
-
-func errText(ev apply.Event) string {
-	if ev.Err != nil {
-		return ev.Err.Error()
-	}
-	return ev.Message
-}
-
-func (c *actionCollector) actions() []watch.Action {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]watch.Action(nil), c.out...)
 }
