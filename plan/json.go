@@ -14,7 +14,7 @@ import (
 
 type jsonDoc struct {
 	FormatVersion string        `json:"format_version"`
-	Target        Target        `json:"target"`
+	Target        *Target       `json:"target"` // nil: no plan could be made far enough to know it
 	Destroy       bool          `json:"destroy"`
 	Targets       []string      `json:"targets"`
 	Errored       bool          `json:"errored"`
@@ -136,10 +136,14 @@ func RenderJSON(w io.Writer, p *Plan, diags hcl.Diagnostics) error {
 // opts.Color is ignored.
 func RenderJSONWith(w io.Writer, p *Plan, diags hcl.Diagnostics, opts RenderOptions) error {
 	r := &renderer{opts: opts}
-	doc := jsonDoc{FormatVersion: FormatVersion, Target: p.Target, Destroy: p.Destroy, Targets: nonNil(p.Targets),
+	doc := jsonDoc{FormatVersion: FormatVersion, Destroy: p.Destroy, Targets: nonNil(p.Targets),
 		Errored: p.Errored || diags.HasErrors(), Changes: make([]jsonChange, 0, len(p.Actions)),
 		LeftAlone: jsonLeftAlone{p.Unmanaged, p.Foreign}, Budget: make([]jsonBudget, 0, len(p.Budget)),
 		Diagnostics: make([]jsonDiag, 0, len(diags))}
+	if p.Target != (Target{}) {
+		t := p.Target
+		doc.Target = &t
+	}
 	for i := range p.Actions {
 		doc.Changes = append(doc.Changes, r.jsonChange(&p.Actions[i]))
 		switch p.Actions[i].Kind {

@@ -187,8 +187,9 @@ type Target struct {
 // FormatVersion is the version of the JSON plan document (plan -json; the
 // saved plan file has FileFormatVersion). A minor bump adds fields; a major
 // bump changes or removes them. 1.1 added "fill" and budget lines'
-// "sensitive".
-const FormatVersion = "1.2"
+// "sensitive"; 1.2 "fee"; 1.3 the document for every outcome of plan -json,
+// with "target" null when it is not known.
+const FormatVersion = "1.3"
 
 // Input is everything Compute needs, gathered before it is called.
 type Input struct {

@@ -18,6 +18,12 @@ type versionInfo struct {
 	Modified      *bool  `json:"modified,omitempty"`
 }
 
+// readBuildInfo is the binary's build information, nil when it has none.
+func readBuildInfo() *debug.BuildInfo {
+	info, _ := debug.ReadBuildInfo()
+	return info
+}
+
 // buildVersion reads info (nil when the binary carries none): the main
 // module's version ("(devel)" for a build from a checkout, unless the
 // ldflags set version), and the VCS revision, its time and whether the

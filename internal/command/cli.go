@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"orderform/internal/simcli"
 )
@@ -22,6 +21,11 @@ type cliEnv struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// stream, set by apply -json and destroy -json, is the JSON stream
+	// on stdout.
+	stream *applyStream
+	// docWritten is set once a -json command has written its document.
+	docWritten bool
 }
 
 // exit codes
@@ -121,8 +125,7 @@ func cmdVersion(e *cliEnv, args []string) int {
 		fs.Usage()
 		return exitError
 	}
-	info, _ := debug.ReadBuildInfo()
-	v := buildVersion(info, version)
+	v := buildVersion(readBuildInfo(), version)
 	if *jsonOut {
 		writeJSON(e.stdout, v)
 		return exitOK

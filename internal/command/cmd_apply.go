@@ -2,9 +2,9 @@ package command
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -35,6 +35,25 @@ func cmdApply(e *cliEnv, args []string) int {
 	if !ok {
 		return code
 	}
+	return withStream(e, *jsonOut, func() int {
+		return applyCommand(e, rest, vf, lf, sel, *autoApprove, *jsonOut, *noColor, *allowChange, *destroy)
+	})
+}
+
+// withStream runs a command that writes the apply -json stream when on:
+// the stream starts before it and ends, with a summary whatever happened,
+// after it.
+func withStream(e *cliEnv, on bool, run func() int) int {
+	if !on {
+		return run()
+	}
+	s := startApplyStream(e)
+	code := run()
+	s.end(code)
+	return code
+}
+
+func applyCommand(e *cliEnv, rest []string, vf varFlags, lf lockFlags, sel selection, autoApprove, jsonOut, noColor, allowChange, destroy bool) int {
 	arg, ok := oneDir(e, "apply", rest)
 	if !ok {
 		return exitError
@@ -44,26 +63,26 @@ func cmdApply(e *cliEnv, args []string) int {
 			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 			return exitError
 		}
-		if *destroy {
+		if destroy {
 			fmt.Fprintln(e.stderr, "Error: -destroy belongs to `orderform apply DIR` (or `orderform plan -destroy -out`): a saved plan is applied exactly as saved.")
 			return exitError
 		}
-		return applySaved(e, arg, lf, *jsonOut, *noColor, *allowChange)
+		return applySaved(e, arg, lf, jsonOut, noColor, allowChange)
 	}
-	if *allowChange {
+	if allowChange {
 		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
 		return exitError
 	}
-	if *destroy {
+	if destroy {
 		if len(sel.replaces) > 0 {
 			fmt.Fprintln(e.stderr, "Error: -replace places orders again, -destroy cancels them all: use one or the other.")
 			return exitError
 		}
-		return applyDir(e, destroyRequest(arg, vf, &lf, sel.targets, *autoApprove, *jsonOut, *noColor))
+		return applyDir(e, destroyRequest(arg, vf, &lf, sel.targets, autoApprove, jsonOut, noColor))
 	}
 	return applyDir(e, applyRequest{
 		opts:        planOptions{dir: arg, vars: vf.args, targets: sel.targets, replaces: sel.replaces, lock: &lf, operation: "apply"},
-		autoApprove: *autoApprove, jsonOut: *jsonOut, noColor: *noColor,
+		autoApprove: autoApprove, jsonOut: jsonOut, noColor: noColor,
 		title:  "Do you want to apply these changes?",
 		detail: "orderform will carry out the actions described above.",
 	})
@@ -89,25 +108,22 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	req.opts.trade = true
 	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
 	if r == nil {
-		if req.jsonOut {
-			writeJSONFailure(e, "no plan could be made (see stderr); nothing was changed")
-		}
 		return exitError
+	}
+	if e.stream != nil {
+		e.stream.files = r.cfg.Files
 	}
 	defer r.close()
 	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
-		if req.jsonOut {
-			writeJSONFailure(e, "the plan has errors (see stderr); nothing was changed")
-		}
 		return exitError
 	}
 	fmt.Fprintf(out, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
-		if req.jsonOut {
-			writeJSONSummary(e, nil, r.plan)
+		if e.stream != nil {
+			e.stream.summary(nil, true, "No changes. The book matches the configuration.")
 		}
 		return exitOK
 	}
@@ -133,14 +149,6 @@ func applyDir(e *cliEnv, req applyRequest) int {
 // configuration that has changed since (unless allowChange), and then does
 // exactly the saved actions, checking the market once more before sending.
 func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) int {
-	// With -json, stdout ends with a summary line whatever happens: execute
-	// writes it once it runs; a plan refused before that gets one here.
-	handedOver := false
-	defer func() {
-		if jsonOut && !handedOver {
-			writeJSONFailure(e, "the saved plan was refused (see stderr); nothing was changed")
-		}
-	}()
 	s, err := plan.Load(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
@@ -205,10 +213,9 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	if w := exchange.ClockWarning(conn.Client); w != nil {
 		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
 	}
-	handedOver = true
 	if !s.Plan.HasChanges() {
-		if jsonOut {
-			writeJSONSummary(e, nil, s.Plan)
+		if e.stream != nil {
+			e.stream.summary(nil, true, "No changes. The saved plan has nothing to do.")
 		}
 		return exitOK
 	}
@@ -238,7 +245,7 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 	case digest == "":
 		fmt.Fprintf(e.stderr, "Note: the configuration directory the plan was made from (%s) is not here, so whether it changed since was not checked.\n", s.ConfigDir)
 		return true
-	case digest == s.FilesDigest:
+	case digest == strings.TrimPrefix(s.FilesDigest, "sha256:"): // plans of before the prefix have none
 		return true
 	case allowChange:
 		fmt.Fprintf(e.stderr, "Warning: the configuration in %s has changed since the plan was made; applying the saved plan as it is (-allow-config-change).\n", dir)
@@ -252,6 +259,9 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 // before the book the plan rests on was read.
 func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
 	meter := apply.NewMeter(p, nil)
+	if e.stream != nil {
+		e.stream.flush() // the plan's warnings, before the events
+	}
 	var progress *progressView
 	hooks := meter.Hooks(apply.JSONHooks(e.stdout))
 	if !jsonOut {
@@ -277,8 +287,10 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 		rep.Verb = "Destroy"
 	}
 	if jsonOut {
-		writeJSONSummary(e, rep, p)
 		rep.Render(e.stderr, false)
+		if e.stream != nil {
+			e.stream.summary(rep, rep.OK(), "")
+		}
 	} else {
 		fmt.Fprintln(e.stdout)
 		rep.Render(e.stdout, color)
@@ -287,27 +299,6 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 		return exitError
 	}
 	return exitOK
-}
-
-// writeJSONFailure ends an `apply -json` stream that never reached the
-// exchange's orders, so that a machine reading stdout alone sees why.
-func writeJSONFailure(e *cliEnv, message string) {
-	b, _ := json.Marshal(map[string]any{"type": "summary", "ok": false, "changes": 0, "message": message})
-	fmt.Fprintf(e.stdout, "%s\n", b)
-}
-
-func writeJSONSummary(e *cliEnv, rep *apply.Report, p *plan.Plan) {
-	line := map[string]any{"type": "summary", "ok": true, "changes": 0}
-	if rep != nil {
-		line["ok"] = rep.OK()
-		line["changes"] = rep.Changes()
-		line["message"] = rep.Summary()
-		line["interrupted"] = rep.Interrupted
-	} else {
-		line["message"] = "No changes. The book matches the configuration."
-	}
-	b, _ := json.Marshal(line)
-	fmt.Fprintf(e.stdout, "%s\n", b)
 }
 
 // exchangeTimeAtLeast returns a time on the exchange's clock no later than

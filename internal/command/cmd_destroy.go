@@ -17,11 +17,13 @@ func cmdDestroy(e *cliEnv, args []string) int {
 	if !ok {
 		return code
 	}
-	dir, ok := oneDir(e, "destroy", rest)
-	if !ok {
-		return exitError
-	}
-	return applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor))
+	return withStream(e, *jsonOut, func() int {
+		dir, ok := oneDir(e, "destroy", rest)
+		if !ok {
+			return exitError
+		}
+		return applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor))
+	})
 }
 
 // destroyRequest is what `destroy` and `apply -destroy` carry out.

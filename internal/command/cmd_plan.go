@@ -358,55 +358,87 @@ func cmdPlan(e *cliEnv, args []string) int {
 	if !ok {
 		return code
 	}
+	if !*jsonOut {
+		return planCommand(e, rest, vf, sel, *out, *expiry, false, *detailed, *noColor, *destroy)
+	}
+	// With -json stdout holds one plan document whatever happens: when no
+	// plan is made, one with the errors the command reported.
+	rec := e.recordErrors()
+	code = planCommand(e, rest, vf, sel, *out, *expiry, true, *detailed, *noColor, *destroy)
+	if !e.docWritten {
+		fail := &plan.Plan{Errored: true, Destroy: *destroy, Targets: sel.targets}
+		if err := plan.RenderJSON(e.stdout, fail, rec.diags); err != nil {
+			return exitError
+		}
+	}
+	return code
+}
+
+func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out string, expiry time.Duration, jsonOut, detailed, noColor, destroy bool) int {
 	dir, ok := oneDir(e, "plan", rest)
 	if !ok {
 		return exitError
 	}
-	if *out != "" {
+	if out != "" {
 		// Refuse a plan file that cannot be written before reading the exchange.
-		if st, err := os.Stat(filepath.Dir(*out)); err != nil || !st.IsDir() {
-			fmt.Fprintf(e.stderr, "Error: cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.\n", *out, filepath.Dir(*out))
+		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+			fmt.Fprintf(e.stderr, "Error: cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.\n", out, filepath.Dir(out))
 			return exitError
 		}
 	}
-	if *out != "" && *expiry <= 0 {
-		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", *expiry)
+	if out != "" && expiry <= 0 {
+		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", expiry)
 		return exitError
 	}
-	color := useColor(e, *noColor || *jsonOut, e.stdout)
-	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: *destroy}, color)
+	color := useColor(e, noColor || jsonOut, e.stdout)
+	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: destroy}, color)
 	if r == nil {
 		return exitError
 	}
 	defer r.close()
-	if *jsonOut {
-		if err := plan.RenderJSONWith(e.stdout, r.plan, r.diags, plan.RenderOptions{Sensitive: r.cfg.SensitiveValues()}); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return exitError
-		}
-	} else {
-		printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, *noColor, e.stderr))
-		if !r.diags.HasErrors() {
-			fmt.Fprintf(e.stdout, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
-			plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
-		}
+	if jsonOut {
+		return planJSON(e, r, out, expiry, detailed)
 	}
+	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, noColor, e.stderr))
 	if r.diags.HasErrors() {
-		if !*jsonOut {
-			fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
-		}
+		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
 		return exitError
 	}
-	if *out != "" {
-		if err := savePlan(*out, r, *expiry); err != nil {
+	fmt.Fprintf(e.stdout, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
+	plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
+	if out != "" {
+		if err := savePlan(out, r, expiry); err != nil {
 			fmt.Fprintf(e.stderr, "Error: save the plan: %v\n", err)
 			return exitError
 		}
-		if !*jsonOut {
-			fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", *out, expiry.String(), *out)
+		fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", out, expiry.String(), out)
+	}
+	if detailed && r.plan.HasChanges() {
+		return exitChanges
+	}
+	return exitOK
+}
+
+// planJSON saves the plan when asked, then writes it as the plan -json
+// document, a failure to save among its diagnostics.
+func planJSON(e *cliEnv, r *planRun, out string, expiry time.Duration, detailed bool) int {
+	diags := r.diags
+	var saveErr error
+	if out != "" && !diags.HasErrors() {
+		if saveErr = savePlan(out, r, expiry); saveErr != nil {
+			fmt.Fprintf(e.stderr, "Error: save the plan: %v\n", saveErr)
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save the plan", Detail: saveErr.Error()})
 		}
 	}
-	if *detailed && r.plan.HasChanges() {
+	e.docWritten = true
+	if err := plan.RenderJSONWith(e.stdout, r.plan, diags, plan.RenderOptions{Sensitive: r.cfg.SensitiveValues()}); err != nil {
+		fmt.Fprintf(e.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	switch {
+	case diags.HasErrors():
+		return exitError
+	case detailed && r.plan.HasChanges():
 		return exitChanges
 	}
 	return exitOK
@@ -425,10 +457,10 @@ func savePlan(path string, r *planRun, expiry time.Duration) error {
 		CreatedAt:       now,
 		ExpiresAt:       now.Add(expiry),
 		Target:          r.plan.Target,
-		ConfigDigest:    r.cfg.Digest(),
+		ConfigDigest:    "sha256:" + r.cfg.Digest(), // as every digest of the file is written
 		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace) + plan.HistoryFingerprint(r.plan, r.history),
 		ConfigDir:       dir,
-		FilesDigest:     r.cfg.FilesDigest(),
+		FilesDigest:     "sha256:" + r.cfg.FilesDigest(),
 		Plan:            r.plan,
 	}
 	if !filepath.IsAbs(r.cfg.Dir) {

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -62,10 +61,35 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
 // liveView is `show -json DIR`.
 type liveView struct {
 	FormatVersion string        `json:"format_version"`
-	Target        plan.Target   `json:"target"`
+	Target        *plan.Target  `json:"target"` // nil when the configuration failed, or the exchange could not be reached
 	Orders        []liveRow     `json:"orders"`
 	LeftAlone     leftAlone     `json:"left_alone"`
 	Balances      []balanceView `json:"balances"`
+	Diagnostics   []jsonDiag    `json:"diagnostics"`
+}
+
+// showFormatVersion is the version of the show -json document: 1.1 added
+// "diagnostics" and the document for every outcome.
+const showFormatVersion = "1.1"
+
+// showLive is `show [-json] DIR`. With -json stdout holds one document
+// whatever happens: when the book could not be read, one with the errors.
+func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
+	if !jsonOut {
+		return showBook(e, dir, vars, false)
+	}
+	rec := e.recordErrors()
+	code := showBook(e, dir, vars, true)
+	if !e.docWritten {
+		v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
+		for _, d := range rec.diags {
+			v.Diagnostics = append(v.Diagnostics, diagJSON(nil, d))
+		}
+		if writeJSON(e.stdout, v) != nil {
+			return exitError
+		}
+	}
+	return code
 }
 
 type liveRow struct {
@@ -97,7 +121,7 @@ type balanceView struct {
 	Available string `json:"available"`
 }
 
-func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
+func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vars})
 	if diags.HasErrors() {
 		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, false, e.stderr))
@@ -129,7 +153,8 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 		exchange.ReportReadError(e.stderr, err, conn, dir)
 		return exitError
 	}
-	v := liveView{FormatVersion: "1.0", Target: conn.Target, Orders: []liveRow{}, Balances: []balanceView{}}
+	target := conn.Target
+	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
 	for _, g := range live {
 		o := exchange.LiveFromGemini(g)
 		switch {
@@ -181,9 +206,8 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	}
 	sort.Slice(v.Balances, func(i, j int) bool { return v.Balances[i].Currency < v.Balances[j].Currency })
 	if jsonOut {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
+		e.docWritten = true
+		if err := writeJSON(e.stdout, v); err != nil {
 			return exitError
 		}
 		return exitOK
@@ -193,7 +217,7 @@ func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 }
 
 func renderLive(w io.Writer, v liveView) {
-	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(v.Target))
+	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(*v.Target))
 	if len(v.Orders) == 0 {
 		fmt.Fprintln(w, "No live orders in this namespace.")
 	} else {

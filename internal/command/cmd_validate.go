@@ -87,25 +87,34 @@ type (
 func validateJSON(files map[string]*hcl.File, diags hcl.Diagnostics) validateDoc {
 	doc := validateDoc{FormatVersion: "1.0", Diagnostics: []jsonDiag{}}
 	for _, d := range diags {
-		jd := jsonDiag{Severity: "error", Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
-			jd.Severity = "warning"
 			doc.WarningCount++
 		} else {
 			doc.ErrorCount++
 		}
-		if r := d.Subject; r != nil {
-			jd.Range = &jsonRange{
-				Filename: r.Filename,
-				Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
-				End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
-			}
-			jd.Snippet = snippetOf(files, *r)
-		}
-		doc.Diagnostics = append(doc.Diagnostics, jd)
+		doc.Diagnostics = append(doc.Diagnostics, diagJSON(files, d))
 	}
 	doc.Valid = doc.ErrorCount == 0
 	return doc
+}
+
+// diagJSON is d in the JSON shape every -json output shares
+// (docs/json-format.md, "Diagnostics"), with the source line of its range
+// when files hold it.
+func diagJSON(files map[string]*hcl.File, d *hcl.Diagnostic) jsonDiag {
+	jd := jsonDiag{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+	if d.Severity == hcl.DiagWarning {
+		jd.Severity = "warning"
+	}
+	if r := d.Subject; r != nil {
+		jd.Range = &jsonRange{
+			Filename: r.Filename,
+			Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+			End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+		}
+		jd.Snippet = snippetOf(files, *r)
+	}
+	return jd
 }
 
 // snippetOf is the source line of r's start, with the highlighted part as

@@ -61,6 +61,11 @@ func newPalette(on bool) palette {
 // underlined, and the detail. files supplies the source lines; a
 // diagnostic whose file is unknown is printed without a snippet.
 func printDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, useColor bool) {
+	if rec, ok := w.(*errorRecorder); ok { // a -json command keeps them for stdout
+		rec.diags = append(rec.diags, diags...)
+		rec.quiet = true
+		defer func() { rec.quiet = false }()
+	}
 	p := newPalette(useColor)
 	for _, d := range diags {
 		printDiagnostic(w, files, d, p)
