@@ -46,9 +46,13 @@ func suggest(s string, candidates []string) string {
 	return best
 }
 
-// SuggestSymbol returns the symbol of listed (an exchange's symbols)
-// closest to sym when it is close enough to be a likely typo, or "".
+// SuggestSymbol returns the symbol of listed (an exchange's symbols; the
+// common Gemini symbols when nil) closest to sym when it is close enough
+// to be a likely typo, or "".
 func SuggestSymbol(sym string, listed []string) string {
+	if listed == nil {
+		listed = commonSymbols
+	}
 	return suggest(strings.ToLower(sym), listed)
 }
 

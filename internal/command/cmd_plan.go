@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 			in.Desired = append(in.Desired, exchange.PlanOrder(o))
 		}
 	} else {
-		diags = append(diags, unknownSymbolDiags(cfg, first, snap)...)
+		diags = append(diags, unknownSymbolDiags(cfg, first, snap, listedSymbols(e.ctx, conn, snap))...)
 		if diags.HasErrors() {
 			printDiagnostics(e.stderr, cfg.Files, diags, color)
 			run.close()
@@ -294,16 +295,23 @@ func dataFrom(s *exchange.Snapshot) *spec.Data {
 }
 
 // unknownSymbolDiags points at every order and data source that names a
-// symbol the exchange does not list.
-func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *exchange.Snapshot) hcl.Diagnostics {
+// symbol the exchange does not list, suggesting the closest it lists
+// (listed; the common symbols when it could not be read).
+func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *exchange.Snapshot, listed []string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	hint := func(sym, otherwise string) string {
+		if alt := spec.SuggestSymbol(sym, listed); alt != "" {
+			return fmt.Sprintf(" Did you mean %q?", alt)
+		}
+		return otherwise
+	}
 	for _, o := range orders {
 		if _, bad := s.Unknown[o.Symbol]; bad {
 			r := o.Range
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown symbol",
-				Detail:   fmt.Sprintf("%s: the exchange does not list symbol %q. Symbols are lower case, base then quote, as in \"btcusd\".", o.Address, o.Symbol),
+				Detail:   fmt.Sprintf("%s: the exchange does not list symbol %q.%s", o.Address, o.Symbol, hint(o.Symbol, ` Symbols are lower case, base then quote, as in "btcusd".`)),
 				Subject:  &r,
 			})
 		}
@@ -314,12 +322,26 @@ func unknownSymbolDiags(cfg *spec.Config, orders []spec.Order, s *exchange.Snaps
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown symbol",
-				Detail:   fmt.Sprintf("data.%s.%s: the exchange does not list symbol %q.", d.Kind, d.Name, d.Symbol),
+				Detail:   fmt.Sprintf("data.%s.%s: the exchange does not list symbol %q.%s", d.Kind, d.Name, d.Symbol, hint(d.Symbol, ` Symbols are lower case, base then quote, as in "btcusd".`)),
 				Subject:  &r,
 			})
 		}
 	}
 	return diags
+}
+
+// listedSymbols reads the exchange's symbols when the snapshot found one
+// it does not list, for a suggestion; nil when there is none or the read
+// fails.
+func listedSymbols(ctx context.Context, conn *exchange.Conn, s *exchange.Snapshot) []string {
+	if len(s.Unknown) == 0 {
+		return nil
+	}
+	syms, err := conn.Client.Symbols(ctx)
+	if err != nil {
+		return nil
+	}
+	return syms
 }
 
 // addressKnown reports whether a -target or -replace address names an
