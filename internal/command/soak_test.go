@@ -48,20 +48,21 @@ import (
 // soakFeatures are the adversarial features; those in soakDefaultFeatures
 // are on unless -soak.features says otherwise.
 var soakFeatures = map[string]string{
-	"skew":       "the exchange's clock minutes behind ours, then seconds either way, then minutes ahead",
-	"timekey":    "rounds with a time-based nonce key (where the skew allows one)",
-	"slowcommit": "an order/new the exchange takes after the client gave up on it, under both nonce regimes",
-	"concurrent": "two applies at once: on one machine (one key, one directory), and on two (two keys, two directories)",
-	"dupfill":    "a copy of one of our live orders placed beside us under our client order id; the kept one filled next round",
-	"movedfill":  "fills of orders still under a moved-from address; a moved block is dropped only when the plan does not say to keep it",
-	"partial":    "reprices right after partial fills",
-	"fillcap":    "invariant: per address and cycle, what filled never exceeds the declared amount",
-	"shrink":     "resizes below what the address has filled; off: such a resize is skipped",
-	"fillrace":   "an order fills in part between the plan's read and apply's cancel of it (the cancel half of a replace)",
-	"movedchain": "a link in a chain of moved blocks (b→c after a→b) is dropped on the plan's word alone; off: it stays while the link before it does",
+	"skew":        "the exchange's clock minutes behind ours, then seconds either way, then minutes ahead",
+	"timekey":     "rounds with a time-based nonce key while the exchange's clock is seconds off",
+	"timekeyskew": "rounds with a time-based nonce key while it is minutes off too (the first request of a run is refused for its nonce and signed again)",
+	"slowcommit":  "an order/new the exchange takes after the client gave up on it, under both nonce regimes",
+	"concurrent":  "two applies at once: on one machine (one key, one directory), and on two (two keys, two directories)",
+	"dupfill":     "a copy of one of our live orders placed beside us under our client order id; the kept one filled next round",
+	"movedfill":   "fills of orders still under a moved-from address; a moved block is dropped only when the plan does not say to keep it",
+	"partial":     "reprices right after partial fills",
+	"fillcap":     "invariant: per address and cycle, what filled never exceeds the declared amount",
+	"shrink":      "resizes below what the address has filled; off: such a resize is skipped",
+	"fillrace":    "an order fills in part between the plan's read and apply's cancel of it (the cancel half of a replace)",
+	"movedchain":  "a link in a chain of moved blocks (b→c after a→b) is dropped on the plan's word alone; off: it stays while the link before it does",
 }
 
-const soakDefaultFeatures = "skew,timekey,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace"
+const soakDefaultFeatures = "skew,timekey,timekeyskew,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace"
 
 var (
 	soakSeed     = flag.Uint64("soak.seed", 0, "soak: random seed (0 = from the clock)")
@@ -1007,7 +1008,8 @@ func (s *soak) setClock(r int) {
 	case s.rounds >= 50:
 		budget = 2
 	}
-	s.timeKey = s.feat["timekey"] && off.Abs() <= soakTimeKeySkew && s.stats.keyRounds["time"] < budget && s.rng.IntN(3) == 0
+	allowed := s.feat["timekey"] && off.Abs() <= soakTimeKeySkew || s.feat["timekeyskew"]
+	s.timeKey = allowed && s.stats.keyRounds["time"] < budget && s.rng.IntN(3) == 0
 	if s.timeKey {
 		s.stats.keyRounds["time"]++
 	} else {
