@@ -1484,7 +1484,7 @@ func (s *soak) concurrentApply() (dupsOK func([]sim.OrderView) bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res[i] = s.run(context.Background(), run.env, append(args, run.dir)...)
+			res[i] = s.run(context.Background(), run.env, append(slices.Clone(args), run.dir)...)
 		}()
 	}
 	wg.Wait()
