@@ -487,6 +487,14 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 			Why: WhyDuplicate, MovedFrom: cs[i].movedFrom, Sensitive: d.Sensitive,
 			Reasons: []string{fmt.Sprintf("duplicate of order %s, which is %s", b.live.OrderID, what)},
 		})
+		if d.PreventCancel && !c.in.Destroy {
+			c.cancelled[cs[i].idx] = true
+			c.errorAt(d, "Order is protected by prevent_cancel",
+				fmt.Sprintf("%s has more than one live order: order %s (%s) duplicates order %s (a lost answer or a concurrent run placed it twice). This plan would cancel the duplicate, but the lifecycle block sets prevent_cancel = true, so orderform cancels none of them. "+
+					"Cancel the order you do not want on the exchange (or remove prevent_cancel), then plan again.",
+					d.Address, cs[i].live.OrderID, cs[i].live.ClientOrderID, b.live.OrderID))
+			continue
+		}
 		c.noteCancel(cs[i].idx, d)
 	}
 }

@@ -13,10 +13,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/spec"
 )
 
 // TestApplyDetectsAConcurrentPlacementThatFilled: two runs without a
@@ -179,5 +181,108 @@ func TestRemovingAMovedBlockOfAPartlyFilledLiveOrderWarns(t *testing.T) {
 	r := e.mustRun(exitOK, "plan", e.dir)
 	if !strings.Contains(r.stderr, "A renamed order that already filled?") || !strings.Contains(r.stderr, first.ID) {
 		t.Errorf("the plan places order.b again without a word about order %s, which filled 0.006 under order.a's id:\n%s", first.ID, r)
+	}
+}
+
+// TestNearMissForeignIDsAreLeftAlone: orders of another program whose
+// client order ids differ from orderform's by case, a character more or
+// less, a look-alike character, or the namespace (ns2 starts with ns) are
+// counted as foreign by plan, never cancelled, replaced or adopted by
+// apply, and left by destroy.
+func TestNearMissForeignIDsAreLeftAlone(t *testing.T) {
+	t.Parallel()
+	const otherKey, otherSecret = "account-other-program", "other-program-secret"
+	h := newRelHarness(t, relOptions{sim: sim.Options{LaxClientOrderIDs: true,
+		Keys: []sim.Key{{Key: otherKey, Secret: otherSecret}}}})
+	h.write(map[string]string{"main.hcl": h.exchangeBlock("ns") + `
+order "bid" {
+  symbol = "btcusd"
+  side   = "buy"
+  amount = "0.001"
+  price  = 60000
+}
+`})
+	ctx := context.Background()
+	bid, gone := spec.ClientOrderID("ns", "order.bid"), spec.ClientOrderID("ns", "order.gone")
+	hash := strings.TrimPrefix(bid, "of:ns:")
+	foreign := []string{
+		strings.ToUpper(bid), "of:NS:" + hash, "OF:ns:" + hash, "of:ns:" + strings.ToUpper(hash),
+		bid + "0", bid[:len(bid)-1], gone + "x",
+		"of:ns2:" + hash, "of:n:" + hash, "of:ns::" + hash, "of:ns:" + hash[:8] + ":" + hash[8:],
+		"\u043ef:ns:" + hash,            // Cyrillic o
+		"of\uff1ans:" + hash,            // fullwidth colon
+		bid + "\u200b",                  // zero-width space
+		"\u200b" + bid,                  // zero-width space before
+		"of:ns:" + hash[:15] + "\u0430", // Cyrillic a for the last hex digit
+	}
+	other := h.client(otherKey, otherSecret)
+	want := map[string]string{}
+	for _, id := range foreign {
+		if _, err := other.NewOrder(ctx, gemini.NewOrder{ClientOrderID: id, Symbol: "btcusd", Side: "buy",
+			Type: gemini.TypeLimit, Amount: d("0.002"), Price: d("59000")}); err != nil {
+			t.Fatalf("placing the foreign order %q: %v", id, err)
+		}
+		want[id] = "59000x0.002 "
+	}
+	book := func() map[string]string {
+		out := map[string]string{}
+		for _, o := range h.srv.Orders() {
+			if o.Live {
+				out[o.ClientOrderID] += o.Price.String() + "x" + o.Original.String() + " "
+			}
+		}
+		return out
+	}
+	r := h.run(ctx, "plan", "-json", h.dir)
+	if r.code != 0 || !strings.Contains(r.stdout, `"foreign"`) {
+		t.Logf("plan -json: %s", r)
+	}
+	if r := h.run(ctx, "apply", "-auto-approve", h.dir); r.code != 0 {
+		t.Fatalf("apply: %s", r)
+	}
+	want[bid] = "60000x0.001 "
+	if diff := cmp.Diff(want, book()); diff != "" {
+		t.Fatalf("live book after apply (-want +got):\n%s", diff)
+	}
+	if r := h.run(ctx, "plan", "-detailed-exitcode", h.dir); r.code != 0 {
+		t.Errorf("plan after apply is not empty: %s", r)
+	}
+	if r := h.run(ctx, "destroy", "-auto-approve", h.dir); r.code != 0 {
+		t.Fatalf("destroy: %s", r)
+	}
+	delete(want, bid)
+	if diff := cmp.Diff(want, book()); diff != "" {
+		t.Errorf("live book after destroy (-want +got):\n%s", diff)
+	}
+}
+
+// TestADuplicateUnderPreventCancelNamesTheDuplicate: a concurrent run left
+// two live orders at an address with prevent_cancel (verification leaves
+// them). The next plan refuses to cancel either, and says what to do about
+// a duplicate, not "change the configuration back": the configuration did
+// not change.
+func TestADuplicateUnderPreventCancelNamesTheDuplicate(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{sim: sim.Options{Keys: twoKeys}})
+	e.writeConfig(ethBid("a", "0.01", "1000", "") + ethBid("b", "0.01", "900", "prevent_cancel = true"))
+	e.mustRun(exitOK, "apply", "-auto-approve", e.dir)
+	var b sim.OrderView
+	for _, o := range e.live() {
+		if o.Price.Equal(d("900")) {
+			b = o
+		}
+	}
+	dup, err := otherMachine(t, e.url).NewOrder(context.Background(), gemini.NewOrder{ClientOrderID: b.ClientOrderID, Symbol: b.Symbol,
+		Side: b.Side, Type: gemini.TypeLimit, Amount: b.Original, Price: b.Price})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.liveIDs()
+	r := e.mustRun(exitError, "apply", "-auto-approve", "-target", "order.b", e.dir)
+	if !strings.Contains(r.stderr, "duplicates order "+b.ID) || !strings.Contains(r.stderr, dup.OrderID) || strings.Contains(r.stderr, "Change the configuration back") {
+		t.Errorf("the error should name the duplicate and what to do about it:\n%s", r)
+	}
+	if diff := cmp.Diff(before, e.liveIDs()); diff != "" {
+		t.Errorf("the book changed:\n%s", diff)
 	}
 }
