@@ -123,7 +123,7 @@ func load(dir string, files, auto []source, vars []varInput, getenv func(string)
 	c := &Config{
 		Dir:      dir,
 		Files:    map[string]*hcl.File{},
-		Exchange: Exchange{Environment: "local", Namespace: "default", Nonce: "increasing"},
+		Exchange: DefaultExchange(),
 		Watch:    DefaultWatch(),
 		sources:  map[string][]byte{},
 		vars:     map[string]*Variable{},
@@ -231,4 +231,12 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 		out = append(out, d)
 	}
 	return out
+}
+
+// DefaultExchange is the exchange block of a configuration that has none,
+// and the values of the attributes one leaves out: the local exchange,
+// namespace "default", increasing nonces. Load applies it; nothing after it
+// needs defaults of its own.
+func DefaultExchange() Exchange {
+	return Exchange{Environment: "local", Namespace: "default", Nonce: "increasing"}
 }

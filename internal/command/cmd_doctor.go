@@ -180,7 +180,7 @@ func (d *doctor) key(ctx context.Context, e *cliEnv, cfg *spec.Config, conn *exc
 	// another program uses the same key at the same time.
 	switch _, err := conn.Client.Roles(ctx); {
 	case err == nil:
-		d.pass("nonce mode %q accepted", nonceName(cfg.Exchange.Nonce))
+		d.pass("nonce mode %q accepted", cfg.Exchange.Nonce)
 	case gemini.IsNonce(err):
 		d.fail("a second request was refused for its nonce: "+err.Error(), "another program seems to use this key at the same time: give each program (and each configuration run in parallel) its own key")
 	default:
@@ -235,13 +235,6 @@ func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *exchange.C
 			d.pass("symbol %s is open (price step %s, amount step %s, minimum %s)", sym, det.PriceIncrement, det.AmountIncrement, det.MinOrderSize)
 		}
 	}
-}
-
-func nonceName(n string) string {
-	if n == "" {
-		return "increasing"
-	}
-	return n
 }
 
 func finishDoctor(d *doctor) int {

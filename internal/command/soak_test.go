@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -246,11 +247,36 @@ func TestSoak(t *testing.T) {
 		if i < rounds%shards {
 			n++
 		}
+		f := feat
+		timed := feat["timekey"] || feat["timekeyskew"]
+		if i > 0 && timed {
+			// A time-based nonce paces its rounds to a request a second:
+			// the first book has them, as many as one soak of all the
+			// rounds would, and the others none, so that they overlap.
+			f = maps.Clone(feat)
+			delete(f, "timekey")
+			delete(f, "timekeyskew")
+			n += soakTimeKeyBudget(rounds) / (shards - 1)
+		} else if timed && shards > 1 {
+			n -= soakTimeKeyBudget(rounds)
+		}
 		t.Run(fmt.Sprintf("seed=%d", seed+uint64(i)), func(t *testing.T) {
 			t.Parallel()
-			soakBook(t, seed+uint64(i), n, feat)
+			soakBook(t, seed+uint64(i), max(n, 1), f)
 		})
 	}
+}
+
+// soakTimeKeyBudget is how many rounds of a soak of rounds use the
+// time-based nonce key: such rounds take 5–20 s, so a short soak has one.
+func soakTimeKeyBudget(rounds int) int {
+	switch {
+	case rounds >= 100:
+		return rounds / 10
+	case rounds >= 50:
+		return 2
+	}
+	return 1
 }
 
 // soakBook runs up to rounds rounds on one book from seed.
@@ -1000,14 +1026,8 @@ func (s *soak) setClock(r int) {
 		s.stats.skewMin, s.stats.skewMax = min(s.stats.skewMin, off), max(s.stats.skewMax, off)
 	}
 	// A time-based nonce paces the key to a request a second once its lead
-	// is spent: such rounds take 5–20 s, so a short soak has one of them.
-	budget := 1
-	switch {
-	case s.rounds >= 100:
-		budget = s.rounds / 10
-	case s.rounds >= 50:
-		budget = 2
-	}
+	// is spent (soakTimeKeyBudget).
+	budget := soakTimeKeyBudget(s.rounds)
 	allowed := s.feat["timekey"] && off.Abs() <= soakTimeKeySkew || s.feat["timekeyskew"]
 	s.timeKey = allowed && s.stats.keyRounds["time"] < budget && s.rng.IntN(3) == 0
 	if s.timeKey {

@@ -89,9 +89,6 @@ func Connect(ctx context.Context, st Settings, cfg *spec.Config) (*Conn, error) 
 				ep.url, spec.NamespaceRequiredDetail(fmt.Sprintf("%q", ep.url), cfg.Dir), where)
 		}
 	}
-	if ep.environment == "" {
-		ep.environment = "local"
-	}
 	if ep.environment == "local" && ep.url == "" {
 		ep.localState = LocalStatePath(cfg.Dir)
 	}
@@ -121,90 +118,28 @@ func ConnectSaved(ctx context.Context, st Settings, t plan.Target) (*Conn, error
 // goes through the same HTTP client, signing and nonces as the real
 // exchanges.
 func open(ctx context.Context, st Settings, ep endpoint) (*Conn, error) {
-	env, url := ep.environment, ep.url
-	gc := gemini.Config{
-		Account:   ep.account,
-		NonceMode: gemini.NonceIncreasing,
-		Debug:     st.Debug,
-	}
-	if ep.nonce == "time" {
-		gc.NonceMode = gemini.NonceTime
-	}
-	key, secret := st.Key, st.Secret
-	conn := &Conn{Close: func() error { return nil }}
 	since, err := historySince(st.HistorySince)
 	if err != nil {
 		return nil, err
 	}
-	conn.HistorySince = since
-	target := plan.Target{Environment: env, Account: ep.account, Namespace: ep.namespace}
-	if ep.nonce == "time" {
-		target.Nonce = "time"
-	}
-	if target.Namespace == "" {
-		target.Namespace = "default"
-	}
-
-	switch env {
-	case "local":
-		if key == "" || secret == "" {
-			key, secret = sim.LocalKey, sim.LocalSecret
-		}
-		// The simulator is cheap: pace it far above Gemini's limits so that
-		// local runs are quick. ORDERFORM_RATE_* still override.
-		gc.PrivateRate, gc.PublicRate = 200, 200
-		if ep.localState != "" {
-			path := ep.localState
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return nil, fmt.Errorf("local exchange: %w", err)
-			}
-			s, err := sim.New(sim.Options{
-				Keys:      []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{"trader"}}},
-				StatePath: path,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("local exchange: %w", err)
-			}
-			u, stop, err := sim.Serve(context.WithoutCancel(ctx), s, "127.0.0.1:0")
-			if err != nil {
-				return nil, fmt.Errorf("local exchange: %w", err)
-			}
-			url, conn.Close = u, stop
-			key, secret = sim.LocalKey, sim.LocalSecret
-			target.BaseURL = "local:" + path
-		} else {
-			if url == "" {
-				return nil, fmt.Errorf("local exchange: no state file and no url")
-			}
-			target.BaseURL = url
-		}
-	case "sandbox", "production":
-		if url == "" {
-			u, err := gemini.BaseURLFor(env)
-			if err != nil {
-				return nil, err
-			}
-			url = u
-		}
-		if key == "" || secret == "" {
-			return nil, missingKeyError(env, st)
-		}
-		target.BaseURL = url
-	default:
-		return nil, fmt.Errorf("unknown environment %q: use \"local\", \"sandbox\" or \"production\"", env)
-	}
-	if err := gemini.CheckURL(url); err != nil {
+	conn := &Conn{Close: func() error { return nil }, HistorySince: since}
+	r, err := resolve(ctx, st, ep, conn)
+	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	if ep.localState == "" {
-		if err := checkHost(env, url, ep.urlFrom); err != nil {
-			conn.Close()
-			return nil, err
-		}
+	gc := gemini.Config{
+		BaseURL: r.url, APIKey: r.key, APISecret: r.secret,
+		Account:     ep.account,
+		NonceMode:   gemini.NonceIncreasing,
+		NonceFile:   NonceFile(st.CacheRoot, ep.localState, r.key),
+		Debug:       st.Debug,
+		PrivateRate: r.rate, PublicRate: r.rate,
 	}
-	gc.BaseURL, gc.APIKey, gc.APISecret = url, key, secret
-	gc.NonceFile = NonceFile(st.CacheRoot, ep.localState, key)
+	target := plan.Target{Environment: ep.environment, BaseURL: r.baseURL, Account: ep.account, Namespace: ep.namespace, KeyID: KeyID(r.key)}
+	if ep.nonce == "time" {
+		gc.NonceMode, target.Nonce = gemini.NonceTime, "time"
+	}
 	if st.PrivateRate > 0 {
 		gc.PrivateRate = st.PrivateRate
 	}
@@ -216,11 +151,90 @@ func open(ctx context.Context, st Settings, ep endpoint) (*Conn, error) {
 		conn.Close()
 		return nil, err
 	}
-	target.KeyID = KeyID(key)
-	conn.Client, conn.Target, conn.Debug, conn.BaseURL = c, target, gc.Debug, url
-	conn.PlanKey = plan.SigningKey(secret)
-	conn.CacheDir = cacheDir(st.CacheRoot, target, key)
+	conn.Client, conn.Target, conn.Debug, conn.BaseURL = c, target, gc.Debug, r.url
+	conn.PlanKey = plan.SigningKey(r.secret)
+	conn.CacheDir = cacheDir(st.CacheRoot, target, r.key)
 	return conn, nil
+}
+
+// resolved is where an endpoint's requests go and with which key.
+type resolved struct {
+	url, baseURL string  // where requests go; the target's base URL ("local:PATH" for a local book)
+	key, secret  string  // the credentials
+	rate         float64 // requests per second, private and public; 0 = Gemini's pace
+}
+
+// resolve finds an endpoint's URL and key: for the local environment
+// without a URL an in-process simulator on loopback whose book lives in a
+// state file (conn.Close stops it), going through the same HTTP client,
+// signing and nonces as the real exchanges.
+func resolve(ctx context.Context, st Settings, ep endpoint, conn *Conn) (resolved, error) {
+	r := resolved{url: ep.url, key: st.Key, secret: st.Secret}
+	switch ep.environment {
+	case "local":
+		if r.key == "" || r.secret == "" {
+			r.key, r.secret = sim.LocalKey, sim.LocalSecret
+		}
+		// The simulator is cheap: pace it far above Gemini's limits so that
+		// local runs are quick. ORDERFORM_RATE_* still override.
+		r.rate = 200
+		if ep.localState == "" {
+			if r.url == "" {
+				return r, fmt.Errorf("local exchange: no state file and no url")
+			}
+			r.baseURL = r.url
+			break
+		}
+		u, err := serveLocal(ctx, ep.localState, conn)
+		if err != nil {
+			return r, fmt.Errorf("local exchange: %w", err)
+		}
+		r.url, r.baseURL = u, "local:"+ep.localState
+		r.key, r.secret = sim.LocalKey, sim.LocalSecret
+	case "sandbox", "production":
+		if r.url == "" {
+			u, err := gemini.BaseURLFor(ep.environment)
+			if err != nil {
+				return r, err
+			}
+			r.url = u
+		}
+		if r.key == "" || r.secret == "" {
+			return r, missingKeyError(ep.environment, st)
+		}
+		r.baseURL = r.url
+	default:
+		return r, fmt.Errorf("unknown environment %q: use \"local\", \"sandbox\" or \"production\"", ep.environment)
+	}
+	if err := gemini.CheckURL(r.url); err != nil {
+		return r, err
+	}
+	if ep.localState == "" {
+		if err := checkHost(ep.environment, r.url, ep.urlFrom); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// serveLocal serves the local book in path on loopback until conn.Close.
+func serveLocal(ctx context.Context, path string, conn *Conn) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	s, err := sim.New(sim.Options{
+		Keys:      []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{"trader"}}},
+		StatePath: path,
+	})
+	if err != nil {
+		return "", err
+	}
+	u, stop, err := sim.Serve(context.WithoutCancel(ctx), s, "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	conn.Close = stop
+	return u, nil
 }
 
 // cacheDir is the per-environment cache of symbol rules and key roles:

@@ -16,27 +16,15 @@ import (
 // request that changes the book.
 func ReadMarket(ctx context.Context, conn *Conn, needs plan.MarketNeeds) (plan.Market, error) {
 	snap := &Snapshot{Rules: map[string]plan.SymbolRules{}, Tickers: map[string]plan.Ticker{}, Unknown: map[string]error{}}
-	now := time.Now()
-	cache := loadRulesCache(conn.CacheDir)
-	fetched := false
+	var mu sync.Mutex
+	if err := readRules(ctx, conn, needs.Rules, snap, &mu, time.Now()); err != nil {
+		return plan.Market{}, err
+	}
 	for _, sym := range needs.Rules {
-		if r, ok := cache.get(sym, now); ok {
-			snap.Rules[sym] = r
-			continue
-		}
-		d, err := conn.Client.SymbolDetails(ctx, sym)
-		if err != nil {
+		if err, ok := snap.Unknown[sym]; ok {
 			return plan.Market{}, fmt.Errorf("read the rules of symbol %s: %w", sym, err)
 		}
-		r := rulesFromGemini(sym, d)
-		snap.Rules[sym] = r
-		cache.put(r, now)
-		fetched = true
 	}
-	if fetched {
-		_ = cache.save() // only a cache
-	}
-	var mu sync.Mutex
 	if err := ReadTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
 		return plan.Market{}, err
 	}

@@ -45,16 +45,87 @@ func Read(ctx context.Context, conn *Conn, needs Needs, now time.Time) (*Snapsho
 		Unknown:  map[string]error{},
 	}
 	var (
-		mu      sync.Mutex
+		mu   sync.Mutex // guards snap and errs
+		wg   sync.WaitGroup
+		errs []error
+		fail = func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := readRules(ctx, conn, needs.Symbols, snap, &mu, now); err != nil {
+			fail(err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := ReadTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
+			fail(err)
+		}
+	}()
+	keyErr := readAccount(ctx, conn, needs, snap, &mu, fail, now)
+	wg.Wait()
+	if keyErr != nil { // before any other: nothing else matters with this key
+		return nil, keyErr
+	}
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return snap, nil
+}
+
+// readAccount reads the private part of a snapshot, one request after the
+// other (the client serializes them anyway): the key's roles, then, when
+// the key may do what needs asks, the active orders and the balances. It
+// returns the key's error; other failures go to fail.
+func readAccount(ctx context.Context, conn *Conn, needs Needs, snap *Snapshot, mu *sync.Mutex, fail func(error), now time.Time) error {
+	roles, err := KeyRoles(ctx, conn, now)
+	if err == nil {
+		err = CheckKey(roles, needs.Trade)
+	}
+	mu.Lock()
+	snap.Roles = roles
+	mu.Unlock()
+	if err != nil {
+		return err
+	}
+	orders, err := conn.Client.ActiveOrders(ctx)
+	if err != nil {
+		fail(fmt.Errorf("read the active orders: %w", err))
+	}
+	bals, err := conn.Client.Balances(ctx)
+	if err != nil {
+		fail(fmt.Errorf("read the balances: %w", err))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, o := range orders {
+		snap.Live = append(snap.Live, LiveFromGemini(o))
+	}
+	for _, b := range bals {
+		cur := strings.ToUpper(b.Currency)
+		if b.Type != "" && b.Type != "exchange" {
+			continue
+		}
+		snap.Balances[cur] = plan.Balance{Currency: cur, Amount: b.Amount, Available: b.Available}
+	}
+	return nil
+}
+
+// readRules puts the rules of symbols into snap (mu guards it): from the
+// on-disk cache when fresh, else from the exchange, concurrently (the client
+// paces them), then cached. A symbol the exchange does not list goes to
+// snap.Unknown.
+func readRules(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot, mu *sync.Mutex, now time.Time) error {
+	var (
 		wg      sync.WaitGroup
 		errs    []error
-		fail    = func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
 		cache   = loadRulesCache(conn.CacheDir)
 		fetched bool
 	)
-	for _, sym := range needs.Symbols {
+	for _, sym := range symbols {
 		// Goroutines started for earlier symbols write the cache and the
-		// Snapshot under mu while this loop reads them.
+		// snapshot under mu while this loop reads them.
 		mu.Lock()
 		r, ok := cache.get(sym, now)
 		if ok {
@@ -83,53 +154,16 @@ func Read(ctx context.Context, conn *Conn, needs Needs, now time.Time) (*Snapsho
 			}
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := ReadTickers(ctx, conn, needs.Tickers, snap, &mu); err != nil {
-			fail(err)
-		}
-	}()
-
-	// Private reads, one after the other (the client serializes them anyway).
-	roles, keyErr := KeyRoles(ctx, conn, now)
-	if keyErr == nil {
-		keyErr = CheckKey(roles, needs.Trade)
-	}
-	snap.Roles = roles
-	if keyErr == nil {
-		orders, err := conn.Client.ActiveOrders(ctx)
-		if err != nil {
-			fail(fmt.Errorf("read the active orders: %w", err))
-		}
-		for _, o := range orders {
-			snap.Live = append(snap.Live, LiveFromGemini(o))
-		}
-		bals, err := conn.Client.Balances(ctx)
-		if err != nil {
-			fail(fmt.Errorf("read the balances: %w", err))
-		}
-		for _, b := range bals {
-			cur := strings.ToUpper(b.Currency)
-			if b.Type != "" && b.Type != "exchange" {
-				continue
-			}
-			snap.Balances[cur] = plan.Balance{Currency: cur, Amount: b.Amount, Available: b.Available}
-		}
-	}
 	wg.Wait()
 	if fetched {
 		if err := cache.save(); err != nil && conn.Debug != nil {
 			fmt.Fprintf(conn.Debug, "cache: %v\n", err)
 		}
 	}
-	if keyErr != nil { // before any other: nothing else matters with this key
-		return nil, keyErr
-	}
 	if len(errs) > 0 {
-		return nil, errs[0]
+		return errs[0]
 	}
-	return snap, nil
+	return nil
 }
 
 // ReadTickers reads the bid and ask of symbols, concurrently (the client
@@ -166,37 +200,18 @@ func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapsh
 // (an order removed from the configuration still releases funds and counts
 // toward max_open_notional), from the cache or the exchange.
 func ReadMoreRules(ctx context.Context, conn *Conn, snap *Snapshot, now time.Time) error {
-	cache := loadRulesCache(conn.CacheDir)
-	fetched := false
+	var syms []string
 	for _, l := range snap.Live {
 		sym := l.Symbol
-		if _, ok := snap.Rules[sym]; ok || !plan.IsManaged(conn.Target.Namespace, l.ClientOrderID) {
+		_, known := snap.Rules[sym]
+		_, bad := snap.Unknown[sym] // delisted: the plan can still cancel
+		if known || bad || slices.Contains(syms, sym) || !plan.IsManaged(conn.Target.Namespace, l.ClientOrderID) {
 			continue
 		}
-		if _, bad := snap.Unknown[sym]; bad {
-			continue
-		}
-		if r, ok := cache.get(sym, now); ok {
-			snap.Rules[sym] = r
-			continue
-		}
-		d, err := conn.Client.SymbolDetails(ctx, sym)
-		if err != nil && gemini.IsUnknownSymbol(err) {
-			snap.Unknown[sym] = err // delisted: the plan can still cancel
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read the rules of symbol %s: %w", sym, err)
-		}
-		r := rulesFromGemini(sym, d)
-		snap.Rules[sym] = r
-		cache.put(r, now)
-		fetched = true
+		syms = append(syms, sym)
 	}
-	if fetched {
-		_ = cache.save() // only a cache
-	}
-	return nil
+	var mu sync.Mutex
+	return readRules(ctx, conn, syms, snap, &mu, now)
 }
 
 // ReadHistory reads the closed orders of the client order ids in want (by
