@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/plan"
 	"orderform/spec"
 )
 
@@ -285,4 +288,59 @@ func TestADuplicateUnderPreventCancelNamesTheDuplicate(t *testing.T) {
 	if diff := cmp.Diff(before, e.liveIDs()); diff != "" {
 		t.Errorf("the book changed:\n%s", diff)
 	}
+}
+
+// TestApplyLockIgnoresHowTheExchangeIsSpelled: one exchange, account and
+// namespace, named two ways (localhost or 127.0.0.1, upper case, an
+// explicit default port, a trailing slash; account "primary" or left out),
+// is one lock: a second run that spells the URL differently must not slip
+// past the first.
+func TestApplyLockIgnoresHowTheExchangeIsSpelled(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{})
+	port := e.url[strings.LastIndex(e.url, ":")+1:]
+	l := e.holdLock("apply")
+	defer l.release()
+	for _, url := range []string{"http://localhost:" + port + "/", "http://127.0.0.1:" + port + "/"} {
+		e.writeConfig(ethBid("a", "0.01", "1000", ""))
+		e.env["GEMINI_API_URL"] = ""
+		text := strings.Replace(readFile(t, filepath.Join(e.dir, "main.hcl")), e.url, url, 1)
+		if err := os.WriteFile(filepath.Join(e.dir, "main.hcl"), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := e.run(context.Background(), "apply", "-auto-approve", e.dir)
+		if r.code != exitError || !strings.Contains(r.stderr, "is held by orderform apply") {
+			t.Errorf("url %s: apply ran beside another run's lock of the same exchange:\n%s", url, r)
+		}
+	}
+	if n := e.requests("/v1/order/new"); n != 0 {
+		t.Errorf("%d orders placed while the lock was held, want none", n)
+	}
+	env := &cliEnv{getenv: func(k string) string { return map[string]string{"ORDERFORM_CACHE_DIR": "/cache"}[k] }}
+	path := func(tg plan.Target) string {
+		p, err := lockPath(env, tg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	base := plan.Target{Environment: "production", BaseURL: "https://api.gemini.com", Namespace: "prod"}
+	for _, tg := range []plan.Target{
+		{Environment: "production", BaseURL: "https://API.Gemini.com:443/", Namespace: "prod"},
+		{Environment: "production", BaseURL: "https://api.gemini.com.", Namespace: "prod"},
+		{Environment: "production", BaseURL: "https://api.gemini.com", Account: "primary", Namespace: "prod"},
+	} {
+		if path(tg) != path(base) {
+			t.Errorf("%+v has another lock than %+v", tg, base)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

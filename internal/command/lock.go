@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"orderform/gemini"
 	"orderform/plan"
 )
 
@@ -99,12 +101,38 @@ func lockPath(e *cliEnv, t plan.Target) (string, error) {
 		}
 		root = filepath.Join(d, "orderform")
 	}
-	h := sha256.Sum256([]byte(t.Environment + "\x00" + strings.TrimRight(t.BaseURL, "/") + "\x00" + t.Account + "\x00" + t.Namespace))
+	account := t.Account
+	if account == "" {
+		account = "primary" // Gemini's default account; an account key's own is at worst locked with it
+	}
+	h := sha256.Sum256([]byte(t.Environment + "\x00" + lockExchange(t.BaseURL) + "\x00" + account + "\x00" + t.Namespace))
 	env := t.Environment
 	if !lockNameRE.MatchString(env) {
 		env = "exchange"
 	}
 	return filepath.Join(root, "locks", env+"-"+hex.EncodeToString(h[:8])+".lock"), nil
+}
+
+// lockExchange is the exchange a base URL reaches, however it is spelled:
+// the scheme and host in lower case, without a trailing dot, loopback names
+// (localhost, 127.0.0.1, ::1) as one, the port made explicit, the path
+// without a trailing slash. Two spellings of one exchange must share a lock;
+// two exchanges taken for one only wait for each other.
+func lockExchange(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(raw, "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if gemini.IsLoopbackHost(host) {
+		host = "loopback"
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + host + ":" + port + strings.TrimRight(u.EscapedPath(), "/")
 }
 
 // errLockHeld is a lock another run holds.
