@@ -363,7 +363,7 @@ func soakBook(t *testing.T, seed uint64, rounds int, feat map[string]bool) {
 		st.besidePlaced, st.besideCancelled, st.ourCancelledOutside)
 	t.Logf("soak: exchange clock offset %s to %s, rounds %s; keys: rounds %s",
 		st.skewMin, st.skewMax, soakCounts(st.skewRounds), soakCounts(st.keyRounds))
-	t.Logf("soak: slow commits %s (landed %d; refused, lost or never sent %d)", soakCounts(st.slow), st.slowLanded, st.slowRefused)
+	t.Logf("soak: slow commits %s (landed %d; refused or lost %d; the rest met no placement)", soakCounts(st.slow), st.slowLanded, st.slowRefused)
 	t.Logf("soak: concurrent applies %s (%d runs exited 1: %d on the lock, %d reporting another run's placement; %d duplicates left by runs that said so, %d of them under prevent_cancel cancelled by hand)",
 		soakCounts(st.concurrent), st.concurrentFailed, st.lockRefusals, st.concurrentDetected, st.dupsAfterConcurrent, st.dupsCancelledByHand)
 	t.Logf("soak: duplicates placed beside ours %d, kept ones filled %d; fills under moved-from ids %d, moved blocks kept on the plan's word %d; reprices after a partial fill %d",
