@@ -301,30 +301,6 @@ func Fingerprint(live []LiveOrder, namespace string) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// ConfigDigest digests configuration files (by name) and variable values
-// (by name), so a saved plan can say which configuration it came from.
-func ConfigDigest(files map[string][]byte, vars map[string]string) string {
-	h := sha256.New()
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(h, "file\x00%s\x00%d\x00", n, len(files[n]))
-		h.Write(files[n])
-	}
-	names = names[:0]
-	for n := range vars {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(h, "var\x00%s\x00%d\x00%s", n, len(vars[n]), vars[n])
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
 // Creates returns, by client order id, the symbols of the orders the plan
 // places afresh (creates: no live order stands for them). Their placement
 // leaves no trace among the live orders once it has filled or been

@@ -28,7 +28,7 @@ func savedShowcase(t *testing.T) (*Saved, Input) {
 	if diags.HasErrors() {
 		t.Fatal(diagText(diags))
 	}
-	return NewSaved(p, ConfigDigest(map[string][]byte{"main.hcl": []byte("order {}")}, nil), Fingerprint(in.Live, ns), t0, 0), in
+	return NewSaved(p, "sha256:0123", Fingerprint(in.Live, ns), t0, 0), in
 }
 
 // decimalEqual compares decimals by value, as "1.0" and "1" are the same amount.

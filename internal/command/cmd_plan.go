@@ -368,7 +368,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 		vf       varFlags
 		sel      selection
 		out      = fs.String("out", "", "save the plan to `FILE`, for `orderform apply FILE`")
-		expiry   = fs.Duration("out-expiry", 15*time.Minute, "how long a saved plan stays valid")
+		expiry   = fs.Duration("out-expiry", plan.DefaultExpiry, "how long a saved plan stays valid")
 		jsonOut  = fs.Bool("json", false, "print the plan as one JSON document (docs/json-format.md)")
 		detailed = fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 1 on error, 2 when there are changes")
 		noColor  = fs.Bool("no-color", false, "disable color")
@@ -470,20 +470,13 @@ func savePlan(path string, r *planRun, expiry time.Duration) error {
 	if expiry <= 0 {
 		return fmt.Errorf("-out-expiry must be positive")
 	}
-	now := time.Now().UTC()
-	dir, err := filepath.Abs(r.cfg.Dir)
-	if err != nil {
-		dir = ""
-	}
-	s := &plan.Saved{
-		CreatedAt:       now,
-		ExpiresAt:       now.Add(expiry),
-		Target:          r.plan.Target,
-		ConfigDigest:    "sha256:" + r.cfg.Digest(), // as every digest of the file is written
-		LiveFingerprint: plan.Fingerprint(r.live, r.plan.Target.Namespace) + plan.HistoryFingerprint(r.plan, r.history),
-		ConfigDir:       dir,
-		FilesDigest:     "sha256:" + r.cfg.FilesDigest(),
-		Plan:            r.plan,
+	s := plan.NewSaved(r.plan,
+		"sha256:"+r.cfg.Digest(), // as every digest of the file is written
+		plan.Fingerprint(r.live, r.plan.Target.Namespace)+plan.HistoryFingerprint(r.plan, r.history),
+		time.Now(), expiry)
+	s.FilesDigest = "sha256:" + r.cfg.FilesDigest()
+	if dir, err := filepath.Abs(r.cfg.Dir); err == nil {
+		s.ConfigDir = dir
 	}
 	if !filepath.IsAbs(r.cfg.Dir) {
 		s.ConfigDirRelative = filepath.Clean(r.cfg.Dir)
