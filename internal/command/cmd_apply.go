@@ -119,7 +119,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
 		return exitError
 	}
-	fmt.Fprintf(out, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
+	printExchangeHeader(out, r.plan.Target)
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
 		if e.stream != nil {
@@ -169,7 +169,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
 		return exitError
 	}
-	fmt.Fprintf(out, "Exchange: %s\n\n", exchange.DescribeTarget(conn.Target))
+	printExchangeHeader(out, conn.Target)
 	if !configUnchanged(e, path, s, allowChange) {
 		return exitError
 	}

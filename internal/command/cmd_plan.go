@@ -426,7 +426,7 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "Exchange: %s\n\n", exchange.DescribeTarget(r.plan.Target))
+	printExchangeHeader(e.stdout, r.plan.Target)
 	plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if out != "" {
 		if err := savePlan(out, r, expiry); err != nil {

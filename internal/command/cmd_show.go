@@ -217,7 +217,7 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 }
 
 func renderLive(w io.Writer, v liveView) {
-	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(*v.Target))
+	printExchangeHeader(w, *v.Target)
 	if len(v.Orders) == 0 {
 		fmt.Fprintln(w, "No live orders in this namespace.")
 	} else {

@@ -10,6 +10,9 @@ import (
 	"github.com/fatih/color"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
+
+	"orderform/internal/exchange"
+	"orderform/plan"
 )
 
 // useColor decides once, at the edge, whether output to w is colored:
@@ -152,4 +155,10 @@ func sourceLine(src []byte, n int) (string, int, bool) {
 
 func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))
+}
+
+// printExchangeHeader is the line that opens plan, apply and show: which
+// exchange, account and namespace they are about.
+func printExchangeHeader(w io.Writer, t plan.Target) {
+	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(t))
 }
