@@ -1,8 +1,6 @@
 package command
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -32,58 +30,6 @@ const (
 	pathDetails  = "/v1/symbols/details/"
 	pathTicker   = "/v1/pubticker/"
 )
-
-// simBench is a simulator on loopback and a configuration directory whose
-// exchange block points at it, with its own rules and roles cache.
-type simBench struct {
-	s     *sim.Server
-	url   string
-	dir   string
-	cache string
-	env   map[string]string
-	arr   *arrivals // when set, what the simulator received
-}
-
-func newSimBench(tb testing.TB, opts sim.Options) *simBench {
-	tb.Helper()
-	s := newSim(tb, opts)
-	url, stop, err := sim.Serve(context.Background(), s, "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { stop() })
-	return newBench(tb, s, url)
-}
-
-func newSim(tb testing.TB, opts sim.Options) *sim.Server {
-	tb.Helper()
-	if opts.Keys == nil {
-		opts.Keys = []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{sim.RoleTrader}}}
-	}
-	s, err := sim.New(opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-// newBench funds the simulator's account for large grids and makes a
-// configuration directory and cache for it.
-func newBench(tb testing.TB, s *sim.Server, url string) *simBench {
-	tb.Helper()
-	for cur, amt := range map[string]string{"USD": "100000000", "BTC": "1000"} {
-		if err := s.Fund(cur, decimal.RequireFromString(amt)); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	tmp := tb.TempDir()
-	b := &simBench{s: s, url: url, dir: filepath.Join(tmp, "cfg"), cache: filepath.Join(tmp, "cache")}
-	b.env = map[string]string{"ORDERFORM_CACHE_DIR": b.cache, "NO_COLOR": "1"}
-	if err := os.MkdirAll(b.dir, 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
 
 // gridSymbol is a simulator symbol with an amount and a starting price for
 // resting buys well below its market.
@@ -132,33 +78,6 @@ func (b *simBench) writeGrid(tb testing.TB, n, nsym int, guard bool) {
 	if err := os.WriteFile(filepath.Join(b.dir, "main.hcl"), []byte(w.String()), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// run runs the command line with the bench's environment plus extra
-// variables ("NAME=value").
-func (b *simBench) run(tb testing.TB, args []string, extra ...string) (int, string, string) {
-	tb.Helper()
-	env := map[string]string{}
-	for k, v := range b.env {
-		env[k] = v
-	}
-	for _, kv := range extra {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
-// mustRun runs the command line and fails unless it exits with want.
-func (b *simBench) mustRun(tb testing.TB, want int, args []string, extra ...string) string {
-	tb.Helper()
-	code, out, errOut := b.run(tb, args, extra...)
-	if code != want {
-		tb.Fatalf("orderform %s: exit %d, want %d\nstdout:\n%.3000s\nstderr:\n%.3000s", strings.Join(args, " "), code, want, out, errOut)
-	}
-	return out
 }
 
 // fast lifts the client's pacing so that setting up a book is quick.

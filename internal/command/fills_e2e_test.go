@@ -56,10 +56,7 @@ func TestAFilledAddressStaysFilledWhenItsDuplicateWasCancelled(t *testing.T) {
 
 	// A second order under the same client order id (a lost answer placed
 	// again, another process): newer than the first.
-	c, err := gemini.New(gemini.Config{BaseURL: e.url, APIKey: sim.LocalKey, APISecret: sim.LocalSecret, PrivateRate: -1, PublicRate: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e.otherClient()
 	if _, err := c.NewOrder(context.Background(), gemini.NewOrder{ClientOrderID: kept.ClientOrderID, Symbol: "ethusd", Side: "buy",
 		Type: gemini.TypeLimit, Amount: d("0.01"), Price: d("3000")}); err != nil {
 		t.Fatal(err)

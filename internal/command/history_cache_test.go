@@ -28,10 +28,7 @@ func TestHistoryCacheNeverSkipsAnOrderThatWasLive(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 
 	// A hand-made order that fills at once: the newest order in the history.
-	c, err := gemini.New(gemini.Config{BaseURL: e.url, APIKey: sim.LocalKey, APISecret: sim.LocalSecret, PrivateRate: -1, PublicRate: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e.otherClient()
 	if _, err := c.NewOrder(context.Background(), gemini.NewOrder{Symbol: "ethusd", Side: "buy", Type: gemini.TypeLimit, Amount: d("0.01"), Price: d("3300")}); err != nil {
 		t.Fatal(err)
 	}

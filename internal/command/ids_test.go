@@ -20,7 +20,6 @@ import (
 func TestForeignIDsWithSpacesAreLeftAlone(t *testing.T) {
 	// The other program has its own API key, as it would: a second client
 	// on orderform's key would race it for the key's nonces.
-	const otherKey, otherSecret = "account-other-program", "other-program-secret"
 	h := newRelHarness(t, relOptions{sim: sim.Options{LaxClientOrderIDs: true,
 		Keys: []sim.Key{{Key: otherKey, Secret: otherSecret}}}})
 	h.write(map[string]string{"main.hcl": h.exchangeBlock("exact") + `

@@ -14,13 +14,272 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
+	"orderform/gemini"
 	"orderform/gemini/sim"
 	"orderform/internal/exchange"
 )
+
+// The one end-to-end harness: a simulator served on loopback and the
+// command line run in-process against it, as main runs it. newE2E (a
+// configuration of bids), newRelHarness (any configuration, other keys
+// beside orderform's) and newSimBench (large grids, request budgets) are
+// views of it for the tests that grew up with each.
+
+// serveSim serves s on loopback until the test ends and returns its URL;
+// wrap, when set, puts a handler in front of it (httptest), to observe or
+// time requests exactly.
+func serveSim(tb testing.TB, s *sim.Server, wrap func(http.Handler) http.Handler) string {
+	tb.Helper()
+	if wrap != nil {
+		srv := httptest.NewServer(wrap(s))
+		tb.Cleanup(srv.Close)
+		return srv.URL
+	}
+	u, stop, err := sim.Serve(context.Background(), s, "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		// The client's transport (the default one) may hold a connection
+		// it dialled but never used; the server counts it as new, not
+		// idle, and its Shutdown would wait 5 s for it.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		stop()
+	})
+	return u
+}
+
+// runResult is what one run of the command line printed and returned.
+type runResult struct {
+	args           []string
+	code           int
+	stdout, stderr string
+}
+
+type (
+	cliResult = runResult
+	relResult = runResult
+)
+
+func (r runResult) String() string {
+	return fmt.Sprintf("orderform %s: exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
+}
+
+// runOptions are how one run differs from a plain one.
+type runOptions struct {
+	stdin string
+	// noHistoryMargin starts history walks right at the last read
+	// (exchange.WithHistoryMargin).
+	noHistoryMargin bool
+}
+
+// runTimeout bounds every in-process run: a hang is a failure, not a stuck CI.
+const runTimeout = 60 * time.Second
+
+// runCommand runs the command line in-process under ctx with getenv, as
+// main runs it.
+func runCommand(tb testing.TB, ctx context.Context, getenv func(string) string, o runOptions, args ...string) runResult {
+	tb.Helper()
+	if o.noHistoryMargin {
+		ctx = exchange.WithHistoryMargin(ctx, 0)
+	}
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, getenv, strings.NewReader(o.stdin), &out, &errb) }()
+	select {
+	case code := <-done:
+		return runResult{args: args, code: code, stdout: out.String(), stderr: errb.String()}
+	case <-time.After(runTimeout):
+		tb.Fatalf("orderform %s: no answer after %s (hang)", strings.Join(args, " "), runTimeout)
+		return runResult{}
+	}
+}
+
+// simBench is a simulator on loopback and a configuration directory whose
+// exchange block points at it, with its own rules and roles cache.
+type simBench struct {
+	s     *sim.Server
+	url   string
+	dir   string
+	cache string
+	env   map[string]string
+	arr   *arrivals // when set, what the simulator received
+}
+
+func newSimBench(tb testing.TB, opts sim.Options) *simBench {
+	tb.Helper()
+	s := newSim(tb, opts)
+	return newBench(tb, s, serveSim(tb, s, nil))
+}
+
+func newSim(tb testing.TB, opts sim.Options) *sim.Server {
+	tb.Helper()
+	if opts.Keys == nil {
+		opts.Keys = []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret, Roles: []string{sim.RoleTrader}}}
+	}
+	s, err := sim.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// newBench funds the simulator's account for large grids and makes a
+// configuration directory and cache for it.
+func newBench(tb testing.TB, s *sim.Server, url string) *simBench {
+	tb.Helper()
+	for cur, amt := range map[string]string{"USD": "100000000", "BTC": "1000"} {
+		if err := s.Fund(cur, decimal.RequireFromString(amt)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tmp := tb.TempDir()
+	b := &simBench{s: s, url: url, dir: filepath.Join(tmp, "cfg"), cache: filepath.Join(tmp, "cache")}
+	b.env = map[string]string{"ORDERFORM_CACHE_DIR": b.cache, "NO_COLOR": "1"}
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// run runs the command line with the bench's environment plus extra
+// variables ("NAME=value").
+func (b *simBench) run(tb testing.TB, args []string, extra ...string) (int, string, string) {
+	tb.Helper()
+	env := map[string]string{}
+	for k, v := range b.env {
+		env[k] = v
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	r := runCommand(tb, context.Background(), func(k string) string { return env[k] }, runOptions{}, args...)
+	return r.code, r.stdout, r.stderr
+}
+
+// mustRun runs the command line and fails unless it exits with want.
+func (b *simBench) mustRun(tb testing.TB, want int, args []string, extra ...string) string {
+	tb.Helper()
+	code, out, errOut := b.run(tb, args, extra...)
+	if code != want {
+		tb.Fatalf("orderform %s: exit %d, want %d\nstdout:\n%.3000s\nstderr:\n%.3000s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	return out
+}
+
+// relHarness is one simulator and one configuration directory aimed at it.
+type relHarness struct {
+	t testing.TB
+	// noHistoryMargin runs commands with history walks starting right at
+	// the last read (exchange.WithHistoryMargin).
+	noHistoryMargin bool
+	srv             *sim.Server
+	url             string
+	dir             string            // the configuration directory
+	env             map[string]string // what getenv answers
+}
+
+// relOptions tune newRelHarness.
+type relOptions struct {
+	key, secret string
+	roles       []string
+	sim         sim.Options
+	// wrap, when set, wraps the simulator's handler (to record what it saw).
+	wrap func(http.Handler) http.Handler
+}
+
+// newRelHarness starts a simulator with one trader key and returns a relHarness
+// whose environment carries that key.
+func newRelHarness(t testing.TB, o relOptions) *relHarness {
+	t.Helper()
+	if o.key == "" {
+		o.key, o.secret = "account-relHarness", "relHarness-secret"
+	}
+	opts := o.sim
+	opts.Keys = append([]sim.Key{{Key: o.key, Secret: o.secret, Roles: o.roles}}, opts.Keys...)
+	s, err := sim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serveSim(t, s, o.wrap)
+	dir := t.TempDir()
+	return &relHarness{
+		t: t, srv: s, url: url, dir: filepath.Join(dir, "cfg"),
+		env: map[string]string{
+			"GEMINI_API_KEY":      o.key,
+			"GEMINI_API_SECRET":   o.secret,
+			"ORDERFORM_CACHE_DIR": filepath.Join(dir, "cache"),
+			"NO_COLOR":            "1",
+		},
+	}
+}
+
+func (h *relHarness) getenv(k string) string { return h.env[k] }
+
+// exchangeBlock is an exchange block aimed at the relHarness's simulator.
+func (h *relHarness) exchangeBlock(namespace string) string {
+	return fmt.Sprintf("exchange {\n  environment = \"local\"\n  url         = %q\n  namespace   = %q\n}\n", h.url, namespace)
+}
+
+// write replaces the configuration directory's files with files.
+func (h *relHarness) write(files map[string]string) {
+	h.t.Helper()
+	if err := os.RemoveAll(h.dir); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.MkdirAll(h.dir, 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	for name, text := range files {
+		p := filepath.Join(h.dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			h.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// relResult is what one run of the command line gave.
+// run runs the command line in-process with ctx and the relHarness's
+// environment. stdin is empty (not a terminal).
+func (h *relHarness) run(ctx context.Context, args ...string) relResult {
+	h.t.Helper()
+	return h.runIn(ctx, "", args...)
+}
+
+// runIn is run with stdin.
+func (h *relHarness) runIn(ctx context.Context, stdin string, args ...string) relResult {
+	h.t.Helper()
+	return runCommand(h.t, ctx, h.getenv, runOptions{stdin: stdin, noHistoryMargin: h.noHistoryMargin}, args...)
+}
+
+// client returns a signed client of the simulator for another key (orders
+// placed beside orderform's), which must be among the simulator's keys.
+func (h *relHarness) client(key, secret string) *gemini.Client {
+	h.t.Helper()
+	c, err := gemini.New(gemini.Config{BaseURL: h.url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1, MaxReadRetries: -1})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// requestCount is the number of Gemini requests the simulator has received.
+func (h *relHarness) requestCount() int {
+	n := 0
+	for _, c := range h.srv.Requests() {
+		n += c
+	}
+	return n
+}
 
 // e2e is one simulator served on loopback and a configuration directory
 // whose exchange block points at it (environment "local" with url), driven
@@ -47,29 +306,14 @@ type e2eOptions struct {
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
 	t.Helper()
+	if o.sim.Keys == nil {
+		o.sim.Keys = []sim.Key{{Key: sim.LocalKey, Secret: sim.LocalSecret}, {Key: otherKey, Secret: otherSecret}}
+	}
 	s, err := sim.New(o.sim)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var url string
-	if o.wrap != nil {
-		srv := httptest.NewServer(o.wrap(s))
-		t.Cleanup(srv.Close)
-		url = srv.URL
-	} else {
-		u, stop, err := sim.Serve(context.Background(), s, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			// The client's transport (the default one) may hold a connection
-			// it dialled but never used; the server counts it as new, not
-			// idle, and its Shutdown would wait 5 s for it.
-			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-			stop()
-		})
-		url = u
-	}
+	url := serveSim(t, s, o.wrap)
 	e := &e2e{
 		t:   t,
 		sim: s,
@@ -130,15 +374,19 @@ func (e *e2e) configure(orders []bid) {
 	}
 }
 
-// cliResult is what one run of the command printed and returned.
-type cliResult struct {
-	args           []string
-	code           int
-	stdout, stderr string
-}
+// otherKey is a second key of the e2e simulator's account, for orders
+// placed beside orderform: another program has its own key (a second
+// client on orderform's would race it for the key's nonces).
+const otherKey, otherSecret = "account-other-program", "other-program-secret"
 
-func (r cliResult) String() string {
-	return fmt.Sprintf("orderform %s: exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
+// otherClient is a client of the simulator on otherKey.
+func (e *e2e) otherClient() *gemini.Client {
+	e.t.Helper()
+	c, err := gemini.New(gemini.Config{BaseURL: e.url, APIKey: otherKey, APISecret: otherSecret, PrivateRate: -1, PublicRate: -1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
 }
 
 // run runs the command line with ctx and the test's environment.
@@ -154,12 +402,7 @@ func (e *e2e) runEnv(ctx context.Context, extra map[string]string, args ...strin
 		}
 		return e.env[k]
 	}
-	var stdout, stderr bytes.Buffer
-	if e.noHistoryMargin {
-		ctx = exchange.WithHistoryMargin(ctx, 0)
-	}
-	code := run(ctx, args, getenv, strings.NewReader(""), &stdout, &stderr)
-	return cliResult{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return runCommand(e.t, ctx, getenv, runOptions{noHistoryMargin: e.noHistoryMargin}, args...)
 }
 
 // mustRun runs the command and fails the test unless it exits with want.
