@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"orderform/internal/jsondoc"
@@ -121,6 +122,60 @@ order "bid" {
 			t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 			if s.stderr != "" && !strings.Contains(stderr.String(), s.stderr) {
 				t.Errorf("stderr does not say %q:\n%s", s.stderr, stderr.String())
+			}
+		})
+	}
+}
+
+// cancelOn is a writer that cancels a context once what was written holds
+// marker.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.marker) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestWatchJSONOutcomes: watch -json's events, for a cycle that places, a
+// configuration that fails, and a stop, each of a documented shape.
+func TestWatchJSONOutcomes(t *testing.T) {
+	shapes := jsonShapes(t)
+	good := t.TempDir()
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(good, "main.hcl"), []byte("exchange {\n  namespace = \"w\"\n}\norder \"bid\" {\n  symbol = \"btcusd\"\n  side   = \"buy\"\n  amount = \"0.001\"\n  price  = 1000\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "main.hcl"), []byte("order \"x\" {\n  symbol = 1\n}\n"), 0o644)
+	for _, tc := range []struct {
+		name, dir, want string
+	}{
+		{"a cycle that places", good, `"type":"action"`},
+		{"a configuration error", bad, `"outcome":"config_error"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out := &cancelOn{marker: `"type":"cycle"`, cancel: cancel}
+			var stderr bytes.Buffer
+			run(ctx, []string{"watch", "-json", "-interval", "1h", "-probe", "0", tc.dir}, func(string) string { return "" }, strings.NewReader(""), out, &stderr)
+			out.mu.Lock()
+			data := out.buf.Bytes()
+			out.mu.Unlock()
+			for _, err := range shapes.CheckStream("watch", data) {
+				t.Errorf("watch: %v", err)
+			}
+			for _, want := range []string{`"type":"start"`, tc.want, `"type":"stop"`} {
+				if !bytes.Contains(data, []byte(want)) {
+					t.Errorf("no %s in\n%s\nstderr:\n%s", want, data, stderr.String())
+				}
 			}
 		})
 	}
