@@ -140,11 +140,7 @@ func (x Adapter) Lookup(ctx context.Context, clientOrderID string) ([]plan.LiveO
 	if err != nil {
 		return nil, markAmbiguous(err)
 	}
-	out := make([]plan.LiveOrder, 0, len(got))
-	for _, o := range got {
-		out = append(out, LiveFromGemini(o))
-	}
-	return out, nil
+	return LiveFromGeminiAll(got), nil
 }
 
 func (x Adapter) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error) {
@@ -152,11 +148,7 @@ func (x Adapter) ActiveOrders(ctx context.Context) ([]plan.LiveOrder, error) {
 	if err != nil {
 		return nil, markAmbiguous(err)
 	}
-	out := make([]plan.LiveOrder, 0, len(got))
-	for _, o := range got {
-		out = append(out, LiveFromGemini(o))
-	}
-	return out, nil
+	return LiveFromGeminiAll(got), nil
 }
 
 // markAmbiguous marks the errors after which apply must look an order up

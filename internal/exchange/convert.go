@@ -111,3 +111,12 @@ func PlanGuard(g *spec.Guard) *plan.Guard {
 func PlanMoved(m spec.Moved) plan.Moved {
 	return plan.Moved{From: m.From, To: m.To, FromClientOrderID: m.FromClientOrderID, ToClientOrderID: m.ToClientOrderID, Range: m.Range}
 }
+
+// LiveFromGeminiAll is LiveFromGemini of each order.
+func LiveFromGeminiAll(os []gemini.Order) []plan.LiveOrder {
+	out := make([]plan.LiveOrder, 0, len(os))
+	for _, o := range os {
+		out = append(out, LiveFromGemini(o))
+	}
+	return out
+}

@@ -99,9 +99,7 @@ func readAccount(ctx context.Context, conn *Conn, needs Needs, snap *Snapshot, m
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, o := range orders {
-		snap.Live = append(snap.Live, LiveFromGemini(o))
-	}
+	snap.Live = append(snap.Live, LiveFromGeminiAll(orders)...)
 	for _, b := range bals {
 		cur := strings.ToUpper(b.Currency)
 		if b.Type != "" && b.Type != "exchange" {
@@ -117,58 +115,51 @@ func readAccount(ctx context.Context, conn *Conn, needs Needs, snap *Snapshot, m
 // paces them), then cached. A symbol the exchange does not list goes to
 // snap.Unknown.
 func readRules(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot, mu *sync.Mutex, now time.Time) error {
+	cache := loadRulesCache(conn.CacheDir)
 	var (
-		wg      sync.WaitGroup
-		errs    []error
-		cache   = loadRulesCache(conn.CacheDir)
+		missing []string
 		fetched bool
 	)
+	mu.Lock()
 	for _, sym := range symbols {
-		// Goroutines started for earlier symbols write the cache and the
-		// snapshot under mu while this loop reads them.
-		mu.Lock()
-		r, ok := cache.get(sym, now)
-		if ok {
+		if r, ok := cache.get(sym, now); ok {
 			snap.Rules[sym] = r
+		} else {
+			missing = append(missing, sym)
 		}
-		mu.Unlock()
-		if ok {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d, err := conn.Client.SymbolDetails(ctx, sym)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil && gemini.IsUnknownSymbol(err):
-				snap.Unknown[sym] = err
-			case err != nil:
-				errs = append(errs, fmt.Errorf("read the rules of symbol %s: %w", sym, err))
-			default:
-				r := rulesFromGemini(sym, d)
-				snap.Rules[sym] = r
-				cache.put(r, now)
-				fetched = true
-			}
-		}()
 	}
-	wg.Wait()
+	mu.Unlock()
+	err := eachSymbol(missing, snap, mu, "read the rules of symbol %s",
+		func(sym string) (gemini.SymbolDetails, error) { return conn.Client.SymbolDetails(ctx, sym) },
+		func(sym string, d gemini.SymbolDetails) {
+			r := rulesFromGemini(sym, d)
+			snap.Rules[sym] = r
+			cache.put(r, now)
+			fetched = true
+		})
 	if fetched {
 		if err := cache.save(); err != nil && conn.Debug != nil {
 			fmt.Fprintf(conn.Debug, "cache: %v\n", err)
 		}
 	}
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+	return err
 }
 
 // ReadTickers reads the bid and ask of symbols, concurrently (the client
 // paces them), into snap; mu guards snap.
 func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot, mu *sync.Mutex) error {
+	return eachSymbol(symbols, snap, mu, "read the ticker of %s",
+		func(sym string) (gemini.Ticker, error) { return conn.Client.Ticker(ctx, sym) },
+		func(sym string, t gemini.Ticker) {
+			snap.Tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+		})
+}
+
+// eachSymbol reads every symbol concurrently (the client paces the
+// requests) and hands each answer to keep under mu; a symbol the exchange
+// does not list goes to snap.Unknown. It returns the first other error,
+// described by what.
+func eachSymbol[T any](symbols []string, snap *Snapshot, mu *sync.Mutex, what string, read func(string) (T, error), keep func(string, T)) error {
 	var (
 		wg    sync.WaitGroup
 		first error
@@ -177,7 +168,7 @@ func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapsh
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t, err := conn.Client.Ticker(ctx, sym)
+			v, err := read(sym)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -185,10 +176,10 @@ func ReadTickers(ctx context.Context, conn *Conn, symbols []string, snap *Snapsh
 				snap.Unknown[sym] = err
 			case err != nil:
 				if first == nil {
-					first = fmt.Errorf("read the ticker of %s: %w", sym, err)
+					first = fmt.Errorf(what+": %w", sym, err)
 				}
 			default:
-				snap.Tickers[sym] = plan.Ticker{Bid: t.Bid, Ask: t.Ask, Last: t.Last}
+				keep(sym, v)
 			}
 		}()
 	}
