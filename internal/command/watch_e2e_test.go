@@ -27,7 +27,6 @@ import (
 type watchE2E struct {
 	*e2e
 	clock  *watch.FakeClock
-	w      *watch.Watcher
 	cancel context.CancelFunc
 	done   chan cliResult
 	mu     sync.Mutex
