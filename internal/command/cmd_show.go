@@ -159,37 +159,12 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 		o := exchange.LiveFromGemini(g)
 		switch {
 		case plan.IsManaged(conn.Target.Namespace, o.ClientOrderID):
+			v.Orders = append(v.Orders, bookRow(o, addr[o.ClientOrderID], hidden[o.ClientOrderID]))
 		case strings.HasPrefix(o.ClientOrderID, plan.IDPrefix):
 			v.LeftAlone.Foreign++
-			continue
 		default:
 			v.LeftAlone.Unmanaged++
-			continue
 		}
-		sens := hidden[o.ClientOrderID]
-		val := func(attr string, d fmt.Stringer) *string {
-			if slices.Contains(sens, attr) {
-				return nil
-			}
-			s := d.String()
-			return &s
-		}
-		row := liveRow{Address: addr[o.ClientOrderID], ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
-			Amount: val("amount", o.OriginalAmount), Executed: val("amount", o.ExecutedAmount), Price: val("price", o.Price), Options: o.Options,
-			Sensitive: []string{}}
-		row.InConfiguration = row.Address != ""
-		if o.Type == "stop-limit" {
-			row.StopPrice = val("stop_price", o.StopPrice)
-		}
-		for _, attr := range []string{"amount", "price", "stop_price"} {
-			if slices.Contains(sens, attr) {
-				row.Sensitive = append(row.Sensitive, attr)
-			}
-		}
-		if row.Options == nil {
-			row.Options = []string{}
-		}
-		v.Orders = append(v.Orders, row)
 	}
 	nameRemoved(v.Orders, cfg)
 	sort.Slice(v.Orders, func(i, j int) bool {
@@ -214,6 +189,34 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	}
 	renderLive(e.stdout, v)
 	return exitOK
+}
+
+// bookRow is a managed live order as show lists it: at its address (""
+// when the configuration no longer declares it), sensitive values hidden.
+func bookRow(o plan.LiveOrder, address string, sens []string) liveRow {
+	val := func(attr string, d fmt.Stringer) *string {
+		if slices.Contains(sens, attr) {
+			return nil
+		}
+		s := d.String()
+		return &s
+	}
+	row := liveRow{Address: address, ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
+		Amount: val("amount", o.OriginalAmount), Executed: val("amount", o.ExecutedAmount), Price: val("price", o.Price), Options: o.Options,
+		Sensitive: []string{}}
+	row.InConfiguration = row.Address != ""
+	if o.Type == "stop-limit" {
+		row.StopPrice = val("stop_price", o.StopPrice)
+	}
+	for _, attr := range []string{"amount", "price", "stop_price"} {
+		if slices.Contains(sens, attr) {
+			row.Sensitive = append(row.Sensitive, attr)
+		}
+	}
+	if row.Options == nil {
+		row.Options = []string{}
+	}
+	return row
 }
 
 func renderLive(w io.Writer, v liveView) {
