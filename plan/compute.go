@@ -435,6 +435,18 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		partly = fillOf(b.live, d) + " filled"
 	}
 	switch {
+	case !forced && d.OnFill != "replace" && c.cycleWith(d, hist, cs, best).completed != nil:
+		// A cycle completed before the live order was placed (the amount
+		// was lowered below what had filled, or the order duplicates one
+		// that filled): under on_fill = "done" the address is done, so
+		// the live order would buy more than declared; it is cancelled,
+		// neither kept nor replaced.
+		st := c.cycleWith(d, hist, cs, best)
+		a.Kind, a.Why, a.After, a.ClientOrderID, a.Sensitive = Cancel, WhyFilled, nil, b.live.ClientOrderID, d.Sensitive
+		a.Reasons = []string{fmt.Sprintf("the orders of this address filled %s, which reaches the declared %s (%s), before this order was placed; on_fill = \"done\", so it is cancelled rather than kept or replaced",
+			amountOf(d, filledSum(olderThan(hist, b.live))), amountOf(d, d.Amount), orderNote(st.completed, d, "order"))}
+		c.noteMoved(&a, d, nil, st.completed, movedFrom)
+		c.noteCancel(b.idx, d)
 	case forced || len(diffs[best]) > 0:
 		a.Kind, a.ClientOrderID, a.Why = Replace, d.ClientOrderID, WhyChanged
 		for _, ch := range diffs[best] {
@@ -505,24 +517,7 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 // and nothing left, the replace becomes a cancel: the address has bought
 // (or sold) what it declared.
 func (c *computer) replaceAmount(a *Action, d *Order, hist []*LiveOrder, cs []candidate, best int, movedFrom map[string]string) {
-	orders := slices.Clone(hist)
-	for i := range cs {
-		// An order that closed between the book's read and the history's
-		// is in both: its closed state is the later news.
-		if !slices.ContainsFunc(hist, func(h *LiveOrder) bool { return h.OrderID == cs[i].live.OrderID }) {
-			orders = append(orders, cs[i].live)
-		}
-	}
-	slices.SortFunc(orders, func(x, y *LiveOrder) int {
-		switch {
-		case placedBefore(x, y):
-			return -1
-		case placedBefore(y, x):
-			return 1
-		}
-		return 0
-	})
-	st := scan(orders, d, cs[best].live)
+	st := c.cycleWith(d, hist, cs, best)
 	if !st.filled.IsPositive() {
 		return
 	}
@@ -542,6 +537,29 @@ func (c *computer) replaceAmount(a *Action, d *Order, hist []*LiveOrder, cs []ca
 			amountOf(d, st.filled), amountOf(d, d.Amount), ordersList(st.orders), amountOf(d, d.Amount)))
 	}
 	c.noteMoved(a, d, st.orders, nil, movedFrom)
+}
+
+// cycleWith scans d's history and its live orders (cs), oldest first, with
+// the best live order as the one whose cycle is current (scan's keepFrom).
+func (c *computer) cycleWith(d *Order, hist []*LiveOrder, cs []candidate, best int) cycle {
+	orders := slices.Clone(hist)
+	for i := range cs {
+		// An order that closed between the book's read and the history's
+		// is in both: its closed state is the later news.
+		if !slices.ContainsFunc(hist, func(h *LiveOrder) bool { return h.OrderID == cs[i].live.OrderID }) {
+			orders = append(orders, cs[i].live)
+		}
+	}
+	slices.SortFunc(orders, func(x, y *LiveOrder) int {
+		switch {
+		case placedBefore(x, y):
+			return -1
+		case placedBefore(y, x):
+			return 1
+		}
+		return 0
+	})
+	return scan(orders, d, cs[best].live)
 }
 
 func (c *computer) errorAt(d *Order, summary, detail string) {

@@ -63,7 +63,7 @@ var soakFeatures = map[string]string{
 	"movedchain":  "a link in a chain of moved blocks (b→c after a→b) is dropped on the plan's word alone; off: it stays while the link before it does",
 }
 
-const soakDefaultFeatures = "skew,timekey,timekeyskew,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace"
+const soakDefaultFeatures = "skew,timekey,timekeyskew,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace,shrink"
 
 var (
 	soakSeed     = flag.Uint64("soak.seed", 0, "soak: random seed (0 = from the clock)")
@@ -852,7 +852,8 @@ func (s *soak) edit() {
 			o := s.orders[s.rng.IntN(len(s.orders))]
 			amt := s.amount(s.market(o.symbol))
 			if !s.feat["shrink"] && amt.LessThan(s.eraFilled(o)) {
-				// Known bug: TestLoweringTheAmountBelowWhatFilledBuysNoMore.
+				// Without the feature, as before the fix of
+				// TestLoweringTheAmountBelowWhatFilledBuysNoMore.
 				s.stats.edits["resize-skipped"]++
 				break
 			}
