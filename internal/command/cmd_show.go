@@ -25,14 +25,47 @@ func cmdShow(e *cliEnv, args []string) int {
 	if !ok {
 		return code
 	}
+	if !*jsonOut {
+		return showArg(e, rest, vf, false, *noColor)
+	}
+	// With -json stdout holds one document whatever happens: when nothing
+	// could be shown, one with the errors (a plan document for a plan
+	// file).
+	rec := e.recordErrors()
+	code = showArg(e, rest, vf, true, *noColor)
+	if e.docWritten {
+		return code
+	}
+	if len(rest) == 1 && isRegularFile(rest[0]) && !strings.HasSuffix(rest[0], ".hcl") {
+		if plan.RenderJSON(e.stdout, &plan.Plan{Errored: true}, rec.diags) != nil {
+			return exitError
+		}
+		return code
+	}
+	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
+	for _, d := range rec.diags {
+		v.Diagnostics = append(v.Diagnostics, diagJSON(nil, d))
+	}
+	if writeJSON(e.stdout, v) != nil {
+		return exitError
+	}
+	return code
+}
+
+func isRegularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func showArg(e *cliEnv, rest []string, vf varFlags, jsonOut, noColor bool) int {
 	arg, ok := oneDir(e, "show", rest)
 	if !ok {
 		return exitError
 	}
-	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
-		return showPlanFile(e, arg, *jsonOut, useColor(e, *noColor || *jsonOut, e.stdout))
+	if isRegularFile(arg) {
+		return showPlanFile(e, arg, jsonOut, useColor(e, noColor || jsonOut, e.stdout))
 	}
-	return showLive(e, arg, vf.args, *jsonOut)
+	return showBook(e, arg, vf.args, jsonOut)
 }
 
 func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
@@ -42,6 +75,7 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
 		return exitError
 	}
 	if jsonOut {
+		e.docWritten = true
 		if err := plan.RenderJSON(e.stdout, s.Plan, nil); err != nil {
 			fmt.Fprintf(e.stderr, "Error: %v\n", err)
 			return exitError
@@ -72,26 +106,6 @@ type liveView struct {
 // "diagnostics" and the document for every outcome.
 const showFormatVersion = "1.1"
 
-// showLive is `show [-json] DIR`. With -json stdout holds one document
-// whatever happens: when the book could not be read, one with the errors.
-func showLive(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
-	if !jsonOut {
-		return showBook(e, dir, vars, false)
-	}
-	rec := e.recordErrors()
-	code := showBook(e, dir, vars, true)
-	if !e.docWritten {
-		v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
-		for _, d := range rec.diags {
-			v.Diagnostics = append(v.Diagnostics, diagJSON(nil, d))
-		}
-		if writeJSON(e.stdout, v) != nil {
-			return exitError
-		}
-	}
-	return code
-}
-
 type liveRow struct {
 	Address         string   `json:"address,omitempty"`
 	ClientOrderID   string   `json:"client_order_id"`
@@ -121,6 +135,8 @@ type balanceView struct {
 	Available string `json:"available"`
 }
 
+// showBook is `show [-json] DIR`: the namespace's live orders and the
+// balances.
 func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vars})
 	if diags.HasErrors() {

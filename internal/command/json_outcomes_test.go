@@ -55,6 +55,8 @@ order "bid" {
 		}
 	}
 	planFile := filepath.Join(t.TempDir(), "good.plan")
+	brokenPlan := filepath.Join(t.TempDir(), "broken.plan")
+	os.WriteFile(brokenPlan, []byte("hello\n"), 0o644)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	type outcome struct {
@@ -90,6 +92,8 @@ order "bid" {
 		{"show ok", nil, []string{"show", "-json", good}, exitOK, "show", ""},
 		{"show config error", nil, []string{"show", "-json", bad}, exitError, "show", ""},
 		{"show exchange error", nil, []string{"show", "-json", unreachable}, exitError, "show", ""},
+		{"show a file that is not a plan", nil, []string{"show", "-json", brokenPlan}, exitError, "plan", "not an orderform plan file"},
+		{"show a configuration file", nil, []string{"show", "-json", filepath.Join(good, "main.hcl")}, exitError, "show", "is a file"},
 
 		{"destroy refusal", nil, []string{"destroy", "-json", good}, exitError, "stream apply", "auto-approve"},
 		{"destroy ok", nil, []string{"destroy", "-json", "-auto-approve", good}, exitOK, "stream apply", ""},
