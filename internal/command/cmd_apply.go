@@ -11,6 +11,7 @@ import (
 
 	"orderform/apply"
 	"orderform/gemini"
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -187,7 +188,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	readAt := time.Now()
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		exchange.ReportReadError(e.stderr, err, conn, "DIR")
+		views.ReadError(e.stderr, conn.ReadError(err), "DIR")
 		return exitError
 	}
 	lo := make([]plan.LiveOrder, 0, len(live))

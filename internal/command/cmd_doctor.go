@@ -11,6 +11,7 @@ import (
 	"github.com/fatih/color"
 
 	"orderform/gemini"
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/spec"
 )
@@ -59,14 +60,8 @@ func cmdDoctor(e *cliEnv, args []string) int {
 		return exitError
 	}
 	useCol := useColor(e, *noColor, e.stdout)
-	d := &doctor{w: e.stdout, ok: color.New(color.FgGreen), warn: color.New(color.FgYellow, color.Bold), bad: color.New(color.FgRed, color.Bold)}
-	for _, c := range []*color.Color{d.ok, d.warn, d.bad} {
-		if useCol {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-	}
+	p := views.NewPalette(useCol)
+	d := &doctor{w: e.stdout, ok: p.Pass, warn: p.Warn, bad: p.Err}
 
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vf.args})
 	if diags.HasErrors() {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -161,12 +162,12 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	defer conn.Close()
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		exchange.ReportReadError(e.stderr, err, conn, dir)
+		views.ReadError(e.stderr, conn.ReadError(err), dir)
 		return exitError
 	}
 	bals, err := conn.Client.Balances(e.ctx)
 	if err != nil {
-		exchange.ReportReadError(e.stderr, err, conn, dir)
+		views.ReadError(e.stderr, conn.ReadError(err), dir)
 		return exitError
 	}
 	target := conn.Target

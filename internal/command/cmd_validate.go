@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"orderform/internal/command/views"
 	"orderform/spec"
 )
 
@@ -44,8 +45,8 @@ func cmdValidate(e *cliEnv, args []string) int {
 	if diags.HasErrors() {
 		return exitError
 	}
-	p := newPalette(useColor(e, *noColor, e.stdout))
-	p.ok.Fprint(e.stdout, "Success!")
+	p := views.NewPalette(useColor(e, *noColor, e.stdout))
+	p.OK.Fprint(e.stdout, "Success!")
 	fmt.Fprintln(e.stdout, " The configuration is valid.")
 	return exitOK
 }

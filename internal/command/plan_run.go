@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -80,7 +81,7 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	}
 	var (
 		de *diagsError
-		re *readError
+		re *exchange.ReadError
 		ue *unknownAddressError
 	)
 	switch {
@@ -89,8 +90,8 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	case errors.As(err, &de):
 		printDiagnostics(e.stderr, de.files, de.diags, color)
 	case errors.As(err, &re):
-		exchange.ReportReadError(e.stderr, re.err, run.conn, opts.dir)
-		opts.fail(re.err)
+		views.ReadError(e.stderr, re, opts.dir)
+		opts.fail(re.Err)
 	default:
 		fmt.Fprintf(e.stderr, "Error: %v\n", err)
 		opts.fail(err)
@@ -113,14 +114,6 @@ type unknownAddressError struct{ addr, dir string }
 func (e *unknownAddressError) Error() string {
 	return fmt.Sprintf("%s matches no order of the configuration in %s", e.addr, e.dir)
 }
-
-// readError is a failure to read the exchange, which
-// exchange.ReportReadError explains.
-type readError struct{ err error }
-
-func (e *readError) Error() string { return e.err.Error() }
-
-func (e *readError) Unwrap() error { return e.err }
 
 // make loads the configuration, connects (and locks), reads the exchange
 // and computes the plan into r.
@@ -152,7 +145,7 @@ func (r *planRun) make(e *cliEnv, opts planOptions) error {
 	needs.Trade = opts.trade
 	snap, err := exchange.Read(e.ctx, r.conn, needs, now)
 	if err != nil {
-		return &readError{err}
+		return r.conn.ReadError(err)
 	}
 	diags = append(diags, exchange.KeyWarnings(snap.Roles)...)
 	r.live = snap.Live
@@ -249,7 +242,7 @@ func (r *planRun) compute(e *cliEnv, in plan.Input, snap *exchange.Snapshot, dia
 	if len(extra) > 0 {
 		var mu sync.Mutex
 		if err := exchange.ReadTickers(e.ctx, conn, extra, snap, &mu); err != nil {
-			return &readError{err}
+			return r.conn.ReadError(err)
 		}
 		in.Tickers = snap.Tickers
 	}

@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 )
@@ -28,14 +28,10 @@ func interactive(e *cliEnv) bool {
 // confirm asks the question and accepts only "yes".
 func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool {
 	w := e.stdout
-	bold := color.New(color.Bold)
-	where := color.New(color.Bold)
+	p := views.NewPalette(useColor)
+	bold, where := p.Bold, p.Bold
 	if exchange.IsProductionTarget(t.Environment, t.BaseURL) {
-		where = color.New(color.Bold, color.FgRed)
-	}
-	if !useColor {
-		bold.DisableColor()
-		where.DisableColor()
+		where = p.Danger
 	}
 	fmt.Fprintln(w)
 	bold.Fprintln(w, title)

@@ -3,6 +3,7 @@ package command
 import (
 	"time"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 )
 
@@ -15,7 +16,7 @@ func requireTrader(e *cliEnv, conn *exchange.Conn, color bool) bool {
 		err = exchange.CheckKey(r, true)
 	}
 	if err != nil {
-		exchange.ReportReadError(e.stderr, err, conn, "DIR")
+		views.ReadError(e.stderr, conn.ReadError(err), "DIR")
 		return false
 	}
 	printDiagnostics(e.stderr, nil, exchange.KeyWarnings(r), color)

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 )
@@ -33,32 +34,6 @@ func isTerminal(w io.Writer) bool {
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
-// palette is the set of styles for one output; all plain when color is off.
-type palette struct {
-	err, warn, ok, bold, mark *color.Color
-	on                        bool
-}
-
-func newPalette(on bool) palette {
-	mk := func(attrs ...color.Attribute) *color.Color {
-		c := color.New(attrs...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-		return c
-	}
-	return palette{
-		err:  mk(color.FgRed, color.Bold),
-		warn: mk(color.FgYellow, color.Bold),
-		ok:   mk(color.FgGreen, color.Bold),
-		bold: mk(color.Bold),
-		mark: mk(color.Underline),
-		on:   on,
-	}
-}
-
 // printDiagnostics writes diags the way Terraform does: the severity and
 // summary, where (file:line:col), the source line with the subject
 // underlined, and the detail. files supplies the source lines; a
@@ -69,20 +44,20 @@ func printDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		rec.quiet = true
 		defer func() { rec.quiet = false }()
 	}
-	p := newPalette(useColor)
+	p := views.NewPalette(useColor)
 	for _, d := range diags {
 		printDiagnostic(w, files, d, p)
 	}
 }
 
-func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic, p palette) {
-	label, style := "Error: ", p.err
+func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic, p views.Palette) {
+	label, style := "Error: ", p.Err
 	if d.Severity == hcl.DiagWarning {
-		label, style = "Warning: ", p.warn
+		label, style = "Warning: ", p.Warn
 	}
 	fmt.Fprintln(w)
 	style.Fprint(w, label)
-	p.bold.Fprint(w, d.Summary)
+	p.Bold.Fprint(w, d.Summary)
 	fmt.Fprintln(w)
 	if r := d.Subject; r != nil && r.Filename != "" {
 		fmt.Fprintf(w, "\n  on %s:%d:%d:\n", r.Filename, r.Start.Line, r.Start.Column)
@@ -97,7 +72,7 @@ func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic,
 
 // printSnippet prints the subject's first line with its range underlined:
 // a line of carets beneath it, and with color the range itself underlined.
-func printSnippet(w io.Writer, src []byte, r hcl.Range, caret *color.Color, p palette) {
+func printSnippet(w io.Writer, src []byte, r hcl.Range, caret *color.Color, p views.Palette) {
 	line, lineStart, ok := sourceLine(src, r.Start.Line)
 	if !ok {
 		return
@@ -112,7 +87,7 @@ func printSnippet(w io.Writer, src []byte, r hcl.Range, caret *color.Color, p pa
 	}
 	num := fmt.Sprintf("%4d", r.Start.Line)
 	fmt.Fprintf(w, "%s | %s", num, line[:start])
-	p.mark.Fprint(w, line[start:end])
+	p.Mark.Fprint(w, line[start:end])
 	fmt.Fprintf(w, "%s\n", line[end:])
 	// Keep tabs so the carets line up under the same columns.
 	var pad strings.Builder
