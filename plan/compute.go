@@ -327,17 +327,24 @@ func (c *computer) noteMoved(a *Action, d *Order, ids []string, completed *LiveO
 		what = "its fill there is why this order is not placed again"
 	}
 	a.Notes = append(a.Notes, fmt.Sprintf("moved from %s: %s only through the moved block, so keep the block (without it %s would be placed again in full)", from, what, d.Address))
+	// Every block that leads to d is one link of one chain (a move's
+	// destination has one source): from's fills reach d only through all of
+	// them, so each is flagged, not only the first.
 	for _, m := range c.movedTo[d.ClientOrderID] {
-		if m.From != from || c.warnedMoved[m.From] {
+		if c.warnedMoved[m.From] {
 			continue
 		}
 		c.warnedMoved[m.From] = true
 		r := m.Range
-		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Keep this moved block",
-			Detail: fmt.Sprintf("Orders placed under %s have filled, and only this moved block tells orderform that they count for %s. "+
-				"Removed, the next plan would see %s as never filled and place it again. Keep the block for as long as the configuration declares %s.",
-				m.From, d.Address, d.Address, d.Address),
-			Subject: &r})
+		detail := fmt.Sprintf("Orders placed under %s have filled, and only this moved block tells orderform that they count for %s. "+
+			"Removed, the next plan would see %s as never filled and place it again. Keep the block for as long as the configuration declares %s.",
+			m.From, d.Address, d.Address, d.Address)
+		if m.From != from {
+			detail = fmt.Sprintf("Orders placed under %s have filled, and they count for %s through a chain of moved blocks; this one, from %s, is a link of it. "+
+				"Removed, the chain breaks and the next plan would see %s as never filled and place it again. Keep every block of the chain for as long as the configuration declares %s.",
+				from, d.Address, m.From, d.Address, d.Address)
+		}
+		c.diags = append(c.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Keep this moved block", Detail: detail, Subject: &r})
 	}
 }
 

@@ -216,8 +216,8 @@ func (c *computer) noteOtherFills(a *Action, d *Order) {
 		if _, claimed := c.desired[o.ClientOrderID]; claimed {
 			continue
 		}
-		if _, claimed := c.movedFrom[o.ClientOrderID]; claimed {
-			continue
+		if m, claimed := c.movedFrom[o.ClientOrderID]; claimed && c.desired[m.ToClientOrderID] != nil {
+			continue // its fills count for the address it is moved to
 		}
 		if !o.ExecutedAmount.IsPositive() || !strings.EqualFold(o.Symbol, d.Symbol) || o.Side != d.Side || !o.OriginalAmount.Equal(d.Amount) {
 			continue

@@ -63,7 +63,7 @@ var soakFeatures = map[string]string{
 	"movedchain":  "a link in a chain of moved blocks (b→c after a→b) is dropped on the plan's word alone; off: it stays while the link before it does",
 }
 
-const soakDefaultFeatures = "skew,timekey,timekeyskew,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace,shrink"
+const soakDefaultFeatures = "skew,timekey,timekeyskew,slowcommit,concurrent,dupfill,movedfill,partial,fillcap,fillrace,shrink,movedchain"
 
 var (
 	soakSeed     = flag.Uint64("soak.seed", 0, "soak: random seed (0 = from the clock)")
@@ -953,8 +953,8 @@ func (s *soak) heedMoved(ctx context.Context) {
 			}
 		}
 		if !keep && !s.feat["movedchain"] {
-			// The plan flags only the first block of a chain (known bug,
-			// TestAChainOfMovedBlocksThatCarriesAFillIsFlaggedWhole).
+			// Without the feature, as before the fix of
+			// TestAChainOfMovedBlocksThatCarriesAFillIsFlaggedWhole.
 			for _, prev := range s.moved {
 				keep = keep || prev.to == mv.from
 			}
