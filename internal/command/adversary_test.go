@@ -4,8 +4,12 @@ package command
 // money promises, over HTTP against the simulator.
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -343,4 +347,43 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestSavedPlanResignedWithAnotherSecret: a saved plan edited (amount
+// raised) and signed again, with a correct checksum and HMAC, by the
+// holder of another key of the same account: applied with the original
+// key its signature does not match; applied with the other key it is
+// aimed at another key's target. Nothing is sent either way.
+func TestSavedPlanResignedWithAnotherSecret(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{sim: sim.Options{Keys: twoKeys}})
+	e.writeConfig(ethBid("a", "0.01", "3000", ""))
+	p := filepath.Join(t.TempDir(), "p.plan")
+	e.mustRun(exitOK, "plan", "-out="+p, e.dir)
+	resign(t, p, `"amount": "0.01"`, `"amount": "1.5"`)
+	data := []byte(readFile(t, p))
+	var env struct {
+		Signature string          `json:"signature"`
+		Body      json.RawMessage `json:"body"`
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatal(err)
+	}
+	m := hmac.New(sha256.New, plan.SigningKey("second-secret"))
+	m.Write(env.Body)
+	data = bytes.Replace(data, []byte(env.Signature), []byte("hmac-sha256:"+hex.EncodeToString(m.Sum(nil))), 1)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(context.Background(), "apply", p)
+	if r.code != exitError || !strings.Contains(r.stderr, "signature does not match") {
+		t.Errorf("applied with the key it was made with:\n%s", r)
+	}
+	r = e.runEnv(context.Background(), map[string]string{"GEMINI_API_KEY": "account-second", "GEMINI_API_SECRET": "second-secret"}, "apply", p)
+	if r.code != exitError || !strings.Contains(r.stderr, "another target") {
+		t.Errorf("applied with the other key:\n%s", r)
+	}
+	if n := e.requests("/v1/order/new"); n != 0 {
+		t.Errorf("%d orders sent, want none", n)
+	}
 }
