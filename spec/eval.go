@@ -79,34 +79,7 @@ func (c *Config) checkRef(t hcl.Traversal, scope refScope) *hcl.Diagnostic {
 			return errDiag("Invalid reference", "Local values cannot be used here.", rng)
 		}
 	case "data":
-		kind, ok1 := attr(1)
-		name, ok2 := attr(2)
-		if !ok1 || !ok2 {
-			return errDiag("Invalid reference", "A reference to a data source is data.<type>.<name>, like data.ticker.btc.bid.", rng)
-		}
-		if _, ok := dataSchemas[kind]; !ok {
-			return errDiag("Invalid data source type",
-				fmt.Sprintf("There is no data source of type %q; the types are ticker, symbol and balance.%s", kind, didYouMean(kind, dataKinds)), rng)
-		}
-		if _, ok := c.dataOf[kind+"."+name]; !ok {
-			var names []string
-			for k := range c.dataOf {
-				if strings.HasPrefix(k, kind+".") {
-					names = append(names, strings.TrimPrefix(k, kind+"."))
-				}
-			}
-			return errDiag("Reference to undeclared data source",
-				fmt.Sprintf("A data source data %q %q has not been declared.%s", kind, name, didYouMean(name, names)), rng)
-		}
-		if scope&refData == 0 {
-			return errDiag("Invalid reference", "Data sources cannot be used here.", rng)
-		}
-		if a, ok := attr(3); ok {
-			if _, ok := dataAttrTypes[kind][a]; !ok {
-				return errDiag("Unsupported attribute", fmt.Sprintf("A %s data source has no attribute %q; its attributes are %s.%s",
-					kind, a, englishList(dataAttrNames(kind)), didYouMean(a, dataAttrNames(kind))), t[3].SourceRange())
-			}
-		}
+		return c.checkDataRef(t, scope, attr)
 	case "count":
 		if scope&refCount == 0 {
 			return errDiag(`Reference to "count" in non-counted context`,
@@ -130,6 +103,41 @@ func (c *Config) checkRef(t hcl.Traversal, scope refScope) *hcl.Diagnostic {
 		return errDiag("Invalid reference",
 			fmt.Sprintf("There is no %q here. References start with var., local., data., each. or count.%s", root,
 				didYouMean(root, []string{"var", "local", "data", "each", "count"})), rng)
+	}
+	return nil
+}
+
+// checkDataRef checks a reference to a data source: its type, its name and
+// the attribute it reads.
+func (c *Config) checkDataRef(t hcl.Traversal, scope refScope, attr func(int) (string, bool)) *hcl.Diagnostic {
+	rng := t.SourceRange()
+	kind, ok1 := attr(1)
+	name, ok2 := attr(2)
+	if !ok1 || !ok2 {
+		return errDiag("Invalid reference", "A reference to a data source is data.<type>.<name>, like data.ticker.btc.bid.", rng)
+	}
+	if _, ok := dataSchemas[kind]; !ok {
+		return errDiag("Invalid data source type",
+			fmt.Sprintf("There is no data source of type %q; the types are ticker, symbol and balance.%s", kind, didYouMean(kind, dataKinds)), rng)
+	}
+	if _, ok := c.dataOf[kind+"."+name]; !ok {
+		var names []string
+		for k := range c.dataOf {
+			if strings.HasPrefix(k, kind+".") {
+				names = append(names, strings.TrimPrefix(k, kind+"."))
+			}
+		}
+		return errDiag("Reference to undeclared data source",
+			fmt.Sprintf("A data source data %q %q has not been declared.%s", kind, name, didYouMean(name, names)), rng)
+	}
+	if scope&refData == 0 {
+		return errDiag("Invalid reference", "Data sources cannot be used here.", rng)
+	}
+	if a, ok := attr(3); ok {
+		if _, ok := dataAttrTypes[kind][a]; !ok {
+			return errDiag("Unsupported attribute", fmt.Sprintf("A %s data source has no attribute %q; its attributes are %s.%s",
+				kind, a, englishList(dataAttrNames(kind)), didYouMean(a, dataAttrNames(kind))), t[3].SourceRange())
+		}
 	}
 	return nil
 }

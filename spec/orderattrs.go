@@ -104,36 +104,42 @@ func (c *Config) evalOrder(o *Order, ob *orderBlock, in instance, final bool, pr
 	if typeOK && (want("type") || want("options")) {
 		e.stopOptions()
 	}
+	e.lifecycle(want)
+	return e.diags
+}
+
+// lifecycle evaluates the attributes of the order's lifecycle block that
+// want asks for.
+func (e *orderEval) lifecycle(want func(string) bool) {
 	if want("reprice_tolerance") {
-		if tol, ok := e.decimal(ob.lifecycle, "reprice_tolerance"); ok {
+		if tol, ok := e.decimal(e.ob.lifecycle, "reprice_tolerance"); ok {
 			if tol.Sign() < 0 || tol.Cmp(decimal.NewFromInt(1)) >= 0 {
-				e.errorf(ob.lifecycle["reprice_tolerance"], "Invalid reprice_tolerance",
+				e.errorf(e.ob.lifecycle["reprice_tolerance"], "Invalid reprice_tolerance",
 					"reprice_tolerance is a fraction of the price from 0 (exact) up to, but not including, 1; 0.002 keeps a live order within 0.2%% of the desired price.")
 			} else {
-				o.RepriceTolerance = tol
+				e.o.RepriceTolerance = tol
 			}
 		}
 	}
 	if want("on_fill") {
-		if s, ok := e.enum(ob.lifecycle, "on_fill", onFills); ok {
-			o.OnFill = s
+		if s, ok := e.enum(e.ob.lifecycle, "on_fill", onFills); ok {
+			e.o.OnFill = s
 		}
 	}
 	if want("replace_amount") {
-		if s, ok := e.enum(ob.lifecycle, "replace_amount", replaceAmounts); ok {
-			o.ReplaceAmount = s
+		if s, ok := e.enum(e.ob.lifecycle, "replace_amount", replaceAmounts); ok {
+			e.o.ReplaceAmount = s
 		}
 	}
 	if want("prevent_cancel") {
-		if av, ok := e.value(ob.lifecycle, "prevent_cancel"); ok && !av.v.IsNull() {
+		if av, ok := e.value(e.ob.lifecycle, "prevent_cancel"); ok && !av.v.IsNull() {
 			if b, err := convert.Convert(av.v, cty.Bool); err != nil {
 				e.errorf(av.a, "Invalid prevent_cancel", "prevent_cancel must be true or false.")
 			} else {
-				o.PreventCancel = b.True()
+				e.o.PreventCancel = b.True()
 			}
 		}
 	}
-	return e.diags
 }
 
 // errorf reports a problem with attribute a (or the block when a is nil),
