@@ -76,15 +76,23 @@ func (c *computer) reconcileLive(d *Order, cs []candidate, forced bool) {
 		}
 	}
 	c.add(a)
+	c.cancelDuplicates(d, cs, best, a.Kind)
+}
+
+// cancelDuplicates cancels the live orders of d other than the best one,
+// kept, replaced or cancelled by kind; under prevent_cancel it cancels none
+// and says so.
+func (c *computer) cancelDuplicates(d *Order, cs []candidate, best int, kind Kind) {
+	b := cs[best]
 	for i := range cs {
 		if i == best {
 			continue
 		}
 		what := "kept"
-		if a.Kind == Replace {
+		if kind == Replace {
 			what = "replaced"
 		}
-		if a.Kind == Cancel {
+		if kind == Cancel {
 			what = "cancelled"
 		}
 		c.add(Action{
