@@ -87,6 +87,13 @@ func (r *runner) verify(rep *Report, jobs []*job) []Result {
 		r.hooks.errored(Event{Address: c.Address, ClientOrderID: c.ClientOrderID, Action: StepVerify, Outcome: StatusConcurrent, OrderID: c.OrderID, Message: c.Reason})
 	}
 
+	return append(out, r.settleDuplicates(jobs, dupIDs, byID, placedAt)...)
+}
+
+// settleDuplicates cancels the newer live orders of each address in dupIDs
+// where this run placed, the oldest kept, and reports those it leaves alone.
+func (r *runner) settleDuplicates(jobs []*job, dupIDs []string, byID map[string][]plan.LiveOrder, placedAt map[string]*job) []Result {
+	var out []Result
 	for _, id := range dupIDs {
 		group := byID[id]
 		j := placedAt[id]
