@@ -124,6 +124,12 @@ func (e *APIError) explain() string {
 	case ReasonBadResponse:
 		return "Gemini's answer could not be read; the call may or may not have taken effect"
 	}
+	return e.explainStatus()
+}
+
+// explainStatus explains an answer whose reason explain does not know, by
+// its HTTP status.
+func (e *APIError) explainStatus() string {
 	switch {
 	case e.Status >= 300 && e.Status < 400:
 		return "the exchange URL redirects elsewhere (use the https:// URL of the API)"
