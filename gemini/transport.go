@@ -114,33 +114,12 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	}
 	nonceNote, signed := "", []string(nil)
 	if req.private {
-		// One private request of the key in flight, in this process and in
-		// every process sharing its nonce file: its nonce reaches Gemini
-		// before the next one is made.
-		release, err := c.key.acquire(ctx)
+		release, note, sig, err := c.sign(ctx, hreq, req)
 		if err != nil {
 			return fmt.Errorf("%s: %w", req.call, err)
 		}
 		defer release()
-		nonce, err := c.nonces.next(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", req.call, err)
-		}
-		payload, err := buildPayload(req.path, nonce, c.cfg.Account, req.fields)
-		if err != nil {
-			return fmt.Errorf("%s: %w", req.call, err)
-		}
-		encoded, signature := Sign(c.cfg.APISecret, payload)
-		h := hreq.Header
-		h.Set("Content-Type", "text/plain")
-		h.Set("Content-Length", "0")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-GEMINI-APIKEY", c.cfg.APIKey)
-		h.Set("X-GEMINI-PAYLOAD", encoded)
-		h.Set("X-GEMINI-SIGNATURE", signature)
-		hreq.ContentLength = 0
-		nonceNote = fmt.Sprintf(" nonce=%d", nonce)
-		signed = []string{signature, encoded}
+		nonceNote, signed = note, sig
 	}
 	var sent atomic.Bool
 	hreq = hreq.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -184,6 +163,37 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		}
 	}
 	return nil
+}
+
+// sign takes the key's turn (one private request of the key in flight, in
+// this process and in every process sharing its nonce file: its nonce
+// reaches Gemini before the next one is made) and signs hreq with the next
+// nonce. The caller releases the turn once the answer is in; note is the
+// nonce for the debug log, signed what the log must redact.
+func (c *Client) sign(ctx context.Context, hreq *http.Request, req request) (release func(), note string, signed []string, err error) {
+	release, err = c.key.acquire(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	nonce, err := c.nonces.next(ctx)
+	if err == nil {
+		var payload []byte
+		payload, err = buildPayload(req.path, nonce, c.cfg.Account, req.fields)
+		if err == nil {
+			encoded, signature := Sign(c.cfg.APISecret, payload)
+			h := hreq.Header
+			h.Set("Content-Type", "text/plain")
+			h.Set("Content-Length", "0")
+			h.Set("Cache-Control", "no-cache")
+			h.Set("X-GEMINI-APIKEY", c.cfg.APIKey)
+			h.Set("X-GEMINI-PAYLOAD", encoded)
+			h.Set("X-GEMINI-SIGNATURE", signature)
+			hreq.ContentLength = 0
+			return release, fmt.Sprintf(" nonce=%d", nonce), []string{signature, encoded}, nil
+		}
+	}
+	release()
+	return nil, "", nil, err
 }
 
 // pace waits for a token of lim, on the client's clock.
