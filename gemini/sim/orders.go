@@ -104,35 +104,45 @@ func parseNewOrder(rq *privReq, laxCID bool) (*order, *Error) {
 	}
 	o.Options = opts
 
+	if e := parseStop(rq, o, info, SYM); e != nil {
+		return nil, e
+	}
+	return o, nil
+}
+
+// parseStop reads the stop price of a stop-limit order into o, and refuses
+// one sent for another type.
+func parseStop(rq *privReq, o *order, info *symbolInfo, SYM string) *Error {
+	opts, price := o.Options, o.Price
 	_, hasStop := rq.p["stop_price"]
 	if o.isStop() {
 		if len(opts) > 0 {
-			return nil, bad(ReasonUnsupportedOption, "Stop-limit orders take no execution options")
+			return bad(ReasonUnsupportedOption, "Stop-limit orders take no execution options")
 		}
 		if !hasStop {
-			return nil, bad(ReasonInvalidStopPrice, "A stop-limit order needs a stop_price")
+			return bad(ReasonInvalidStopPrice, "A stop-limit order needs a stop_price")
 		}
 		stop, e := rq.decimalField("stop_price", ReasonInvalidStopPrice, "stop price", SYM)
 		if e != nil {
-			return nil, e
+			return e
 		}
 		if !isMultiple(stop, info.QuoteIncrement) {
-			return nil, bad(ReasonInvalidStopPrice, "Invalid stop price for symbol %s: %s (the price increment is %s)", SYM, stop, info.QuoteIncrement)
+			return bad(ReasonInvalidStopPrice, "Invalid stop price for symbol %s: %s (the price increment is %s)", SYM, stop, info.QuoteIncrement)
 		}
 		if o.Side == "buy" && stop.GreaterThan(price) {
-			return nil, bad(ReasonInvalidStopPriceBuy, "The stop price %s of a buy stop-limit order must not be above its limit price %s", stop, price)
+			return bad(ReasonInvalidStopPriceBuy, "The stop price %s of a buy stop-limit order must not be above its limit price %s", stop, price)
 		}
 		if o.Side == "sell" && stop.LessThan(price) {
-			return nil, bad(ReasonInvalidStopPriceSell, "The stop price %s of a sell stop-limit order must not be below its limit price %s", stop, price)
+			return bad(ReasonInvalidStopPriceSell, "The stop price %s of a sell stop-limit order must not be below its limit price %s", stop, price)
 		}
 		if price.Sub(stop).Abs().GreaterThan(stop.Div(decimal.NewFromInt(2))) {
-			return nil, bad(ReasonInvalidStopPriceRatio, "The limit price %s must be within 50%% of the stop price %s", price, stop)
+			return bad(ReasonInvalidStopPriceRatio, "The limit price %s must be within 50%% of the stop price %s", price, stop)
 		}
 		o.StopPrice = stop
 	} else if hasStop && string(rq.p["stop_price"]) != "null" {
-		return nil, bad(ReasonInvalidStopPrice, "stop_price is only for \"exchange stop limit\" orders")
+		return bad(ReasonInvalidStopPrice, "stop_price is only for \"exchange stop limit\" orders")
 	}
-	return o, nil
+	return nil
 }
 
 // decimalField reads a positive decimal sent, as Gemini requires, as a JSON
