@@ -59,17 +59,30 @@ func parseMovedAddr(expr hcl.Expression) (movedAddr, *hcl.Diagnostic) {
 // whole block (order.a to order.b) moves each instance of order.b from the
 // same key of order.a. Chains (a to b, b to c) are followed to their end.
 func (c *Config) resolveMoved(orders []Order) hcl.Diagnostics {
-	var diags hcl.Diagnostics
 	declared := make(map[string]bool, len(orders))
 	for _, o := range orders {
 		declared[o.Address] = true
 	}
-	type edge struct {
-		to    string
-		rng   hcl.Range // the moved block
-		toRng hcl.Range
-	}
-	next := map[string]edge{}
+	next, froms, diags := c.movedEdges(declared)
+	sort.Strings(froms)
+	diags = append(diags, c.followMoves(next, froms)...)
+	return dedupe(diags)
+}
+
+// movedEdge is one address's move: where to, the moved block, and the range
+// of its to.
+type movedEdge struct {
+	to    string
+	rng   hcl.Range // the moved block
+	toRng hcl.Range
+}
+
+// movedEdges reads the moved blocks into one move per address (an expanded
+// block's moves per instance), refusing a from that is still declared and
+// an address moved twice or two moved to one.
+func (c *Config) movedEdges(declared map[string]bool) (map[string]movedEdge, []string, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	next := map[string]movedEdge{}
 	target := map[string]string{} // immediate destination → source
 	var froms []string
 	for _, mb := range c.pending.moved {
@@ -117,11 +130,17 @@ func (c *Config) resolveMoved(orders []Order) hcl.Diagnostics {
 				continue
 			}
 			target[p[1]] = p[0]
-			next[p[0]] = edge{p[1], mb.block.DefRange, to.rng}
+			next[p[0]] = movedEdge{p[1], mb.block.DefRange, to.rng}
 			froms = append(froms, p[0])
 		}
 	}
-	sort.Strings(froms)
+	return next, froms, diags
+}
+
+// followMoves follows each chain of moves to its end, records it in c.Moved
+// and reports cycles and moves to undeclared orders.
+func (c *Config) followMoves(next map[string]movedEdge, froms []string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	inCycle := map[string]bool{}
 	for _, from := range froms {
 		if inCycle[from] {
@@ -162,7 +181,7 @@ func (c *Config) resolveMoved(orders []Order) hcl.Diagnostics {
 			Range:             next[from].rng,
 		})
 	}
-	return dedupe(diags)
+	return diags
 }
 
 // blockName is the block name of an order address.
