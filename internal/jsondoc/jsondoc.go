@@ -73,23 +73,9 @@ func Parse(md []byte) (Doc, error) {
 			if doc[m[1]] != nil {
 				return nil, fmt.Errorf("line %d: shape %q documented twice", line, m[1])
 			}
-			cur = &Shape{Name: m[1]}
-			for _, opt := range strings.Split(m[2], ",") {
-				words := strings.Fields(opt)
-				switch {
-				case len(words) == 0:
-				case words[0] == "stream" && len(words) == 2:
-					cur.Stream = words[1]
-				case words[0] == "type" && len(words) > 1:
-					cur.Types = words[1:]
-				case words[0] == "map" && len(words) == 1:
-					cur.Open = true
-				default:
-					return nil, fmt.Errorf("line %d: unknown shape option %q", line, opt)
-				}
-			}
-			if cur.Stream != "" && len(cur.Types) == 0 {
-				return nil, fmt.Errorf("line %d: shape %q of stream %s names no type", line, cur.Name, cur.Stream)
+			var err error
+			if cur, err = newShape(m[1], m[2]); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
 			}
 			doc[cur.Name] = cur
 			inTable = false
@@ -131,17 +117,48 @@ func Parse(md []byte) (Doc, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	// Every shape a type names must be documented.
+	if err := doc.checkNamedTypes(); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// newShape is the shape a marker names, with its options: "stream NAME",
+// "type T…", "map".
+func newShape(name, options string) (*Shape, error) {
+	sh := &Shape{Name: name}
+	for _, opt := range strings.Split(options, ",") {
+		words := strings.Fields(opt)
+		switch {
+		case len(words) == 0:
+		case words[0] == "stream" && len(words) == 2:
+			sh.Stream = words[1]
+		case words[0] == "type" && len(words) > 1:
+			sh.Types = words[1:]
+		case words[0] == "map" && len(words) == 1:
+			sh.Open = true
+		default:
+			return nil, fmt.Errorf("unknown shape option %q", opt)
+		}
+	}
+	if sh.Stream != "" && len(sh.Types) == 0 {
+		return nil, fmt.Errorf("shape %q of stream %s names no type", sh.Name, sh.Stream)
+	}
+	return sh, nil
+}
+
+// checkNamedTypes reports a type a field names that no shape documents.
+func (doc Doc) checkNamedTypes() error {
 	for _, s := range doc {
 		for _, f := range s.Fields {
 			for _, t := range f.Types {
 				if name := strings.Trim(t, "[]"); !basic[name] && doc[name] == nil {
-					return nil, fmt.Errorf("shape %q: field %q has the undocumented type %q", s.Name, f.Name, name)
+					return fmt.Errorf("shape %q: field %q has the undocumented type %q", s.Name, f.Name, name)
 				}
 			}
 		}
 	}
-	return doc, nil
+	return nil
 }
 
 var basic = map[string]bool{"string": true, "bool": true, "number": true, "null": true, "object": true, "any": true}
