@@ -110,19 +110,7 @@ func (s *Server) admin(r *http.Request) (any, error) {
 		}
 		return out, nil
 	case post && p == "/admin/price":
-		var a adminPrice
-		if err := decodeBody(r, &a); err != nil {
-			return nil, err
-		}
-		if err := s.SetMarket(a.Symbol, a.Bid, a.Ask); err != nil {
-			return nil, err
-		}
-		info, _ := lookupSymbol(a.Symbol)
-		for _, m := range s.Markets() {
-			if m.Symbol == info.Symbol {
-				return m, nil
-			}
-		}
+		return s.adminSetPrice(r)
 	case post && p == "/admin/fund":
 		var a adminFund
 		if err := decodeBody(r, &a); err != nil {
@@ -155,22 +143,7 @@ func (s *Server) admin(r *http.Request) (any, error) {
 	case get && p == "/admin/clock":
 		return s.clockJSON(), nil
 	case post && p == "/admin/clock":
-		var a adminClock
-		if err := decodeBody(r, &a); err != nil {
-			return nil, err
-		}
-		if a.Now != nil {
-			return nil, fmt.Errorf("the exchange's time is set by offset_ms, not now")
-		}
-		if a.NonceWindowMs != nil {
-			if err := s.SetNonceWindow(time.Duration(*a.NonceWindowMs) * time.Millisecond); err != nil {
-				return nil, err
-			}
-		}
-		if a.OffsetMs != nil {
-			s.SetClockOffset(time.Duration(*a.OffsetMs) * time.Millisecond)
-		}
-		return s.clockJSON(), nil
+		return s.adminSetClock(r)
 	case get && p == "/admin/held":
 		return map[string]int{"held": s.Held()}, nil
 	case post && p == "/admin/release":
@@ -185,4 +158,43 @@ func (s *Server) admin(r *http.Request) (any, error) {
 		return map[string]string{"result": "ok"}, nil
 	}
 	return nil, errorf(http.StatusNotFound, ReasonEndpointNotFound, "admin entry point not found: %s %s", r.Method, r.URL.Path)
+}
+
+// adminSetPrice is POST /admin/price: set a market, answer it.
+func (s *Server) adminSetPrice(r *http.Request) (any, error) {
+	var a adminPrice
+	if err := decodeBody(r, &a); err != nil {
+		return nil, err
+	}
+	if err := s.SetMarket(a.Symbol, a.Bid, a.Ask); err != nil {
+		return nil, err
+	}
+	info, _ := lookupSymbol(a.Symbol)
+	for _, m := range s.Markets() {
+		if m.Symbol == info.Symbol {
+			return m, nil
+		}
+	}
+	return nil, errorf(http.StatusNotFound, ReasonEndpointNotFound, "admin entry point not found: %s %s", r.Method, r.URL.Path)
+}
+
+// adminSetClock is POST /admin/clock: set the clock's offset and the nonce
+// window, answer the clock.
+func (s *Server) adminSetClock(r *http.Request) (any, error) {
+	var a adminClock
+	if err := decodeBody(r, &a); err != nil {
+		return nil, err
+	}
+	if a.Now != nil {
+		return nil, fmt.Errorf("the exchange's time is set by offset_ms, not now")
+	}
+	if a.NonceWindowMs != nil {
+		if err := s.SetNonceWindow(time.Duration(*a.NonceWindowMs) * time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	if a.OffsetMs != nil {
+		s.SetClockOffset(time.Duration(*a.OffsetMs) * time.Millisecond)
+	}
+	return s.clockJSON(), nil
 }
