@@ -96,7 +96,8 @@ type Config struct {
 	// run back to back or at once never go below each other. Clients in one
 	// process with the same NonceFile share one sequence whatever their
 	// BaseURL. Without it, the sequence is the process's, per BaseURL and
-	// key. The file holds a number, never the key or the secret.
+	// key: the one of the last client made with a NonceFile for that BaseURL
+	// and key, if any. The file holds a number, never the key or the secret.
 	NonceFile   string
 	PrivateRate float64 // private requests per second; default 5, negative for no limit
 	PublicRate  float64 // public requests per second; default 1, negative for no limit

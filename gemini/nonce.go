@@ -83,24 +83,32 @@ var (
 
 // stateFor returns the shared state of cfg's key: by its nonce file when it
 // has one (whatever the base URL: the local exchange changes port on every
-// command), otherwise by base URL and key.
+// command), otherwise by base URL and key. A client of the same base URL
+// and key without a nonce file (a program's second client of the key, a
+// test placing orders beside orderform's) joins the sequence of the last
+// client created there with one, instead of starting its own from the clock,
+// which a burst of the other has run ahead of: its requests would all be
+// refused as InvalidNonce.
 func stateFor(cfg Config) (*keyState, error) {
-	id := "url\x00" + cfg.BaseURL + "\x00" + cfg.APIKey
-	var store *nonceStore
-	if cfg.NonceFile != "" {
-		abs, err := filepath.Abs(cfg.NonceFile)
-		if err != nil {
-			return nil, fmt.Errorf("nonce file %s: %w", cfg.NonceFile, err)
-		}
-		id = "file\x00" + abs
-		store = &nonceStore{path: abs}
-	}
+	urlID := "url\x00" + cfg.BaseURL + "\x00" + cfg.APIKey
 	keysMu.Lock()
 	defer keysMu.Unlock()
-	if keys[id] == nil {
-		keys[id] = &keyState{slot: make(chan struct{}, 1), file: store}
+	if cfg.NonceFile == "" {
+		if keys[urlID] == nil {
+			keys[urlID] = &keyState{slot: make(chan struct{}, 1)}
+		}
+		return keys[urlID], nil
 	}
-	return keys[id], nil
+	abs, err := filepath.Abs(cfg.NonceFile)
+	if err != nil {
+		return nil, fmt.Errorf("nonce file %s: %w", cfg.NonceFile, err)
+	}
+	fileID := "file\x00" + abs
+	if keys[fileID] == nil {
+		keys[fileID] = &keyState{slot: make(chan struct{}, 1), file: &nonceStore{path: abs}}
+	}
+	keys[urlID] = keys[fileID]
+	return keys[fileID], nil
 }
 
 // acquire takes the key's turn to sign, send and await one private request:

@@ -172,3 +172,44 @@ func TestNonceHelperProcess(t *testing.T) {
 	}
 	fmt.Printf("helper ok: %d calls in %d requests\n", n, n)
 }
+
+// A second client of the key in one process, made without the nonce file
+// (a program's own second client, a test placing orders beside orderform's)
+// continues the sequence of the client that has the file. Before, it started
+// its own sequence from the clock: after a burst of the first had run its
+// nonces ahead of the clock, every request of the second, re-signed three
+// times, was refused as InvalidNonce. The clock is frozen, so the first
+// client's ten requests run ten nonces ahead of it.
+func TestClientWithoutNonceFileJoinsTheFilesSequence(t *testing.T) {
+	s, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop, err := sim.Serve(t.Context(), s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	frozen := time.Now()
+	now := func() time.Time { return frozen }
+	withFile := nonceClient(t, base, filepath.Join(t.TempDir(), "nonce-key"), now)
+	ctx := t.Context()
+	for range 10 {
+		if _, err := withFile.Balances(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	without, err := gemini.New(gemini.Config{BaseURL: base, APIKey: sim.LocalKey, APISecret: sim.LocalSecret,
+		PrivateRate: -1, PublicRate: -1, Now: now, MaxReadRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := without.Balances(ctx); err != nil {
+			t.Fatalf("request %d of the client without the nonce file: %v", i+1, err)
+		}
+		if _, err := withFile.Balances(ctx); err != nil {
+			t.Fatalf("request %d of the client with the nonce file after the other's: %v", i+1, err)
+		}
+	}
+}
