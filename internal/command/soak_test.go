@@ -197,31 +197,33 @@ type soakStats struct {
 }
 
 type soak struct {
-	t        *testing.T
-	rng      *rand.Rand
-	h        *relHarness
-	wire     *soakWire
-	feat     map[string]bool
-	rounds   int
-	other    *gemini.Client
-	mk       []*soakMarket
-	orders   []*soakOrder
-	moved    []soakMove
-	next     int
-	keep     int               // count of order.keep, a grid with prevent_cancel; it only grows
-	timeKey  bool              // this round uses the time-based nonce key
-	envB     map[string]string // the second machine
-	dirB     string
-	config   string                     // the configuration's text
-	owner    map[string]*soakOrder      // client order id -> the order that had it last
-	tags     map[string]soakTag         // order id -> what was declared when first seen
-	dupCIDs  []string                   // duplicated last round: fill the kept one
-	partials map[*soakOrder]bool        // filled in part this round
-	initial  map[string]decimal.Decimal // ledger: balance = initial + funding + trades
-	funded   map[string]decimal.Decimal
-	stats    soakStats
-	logMu    sync.Mutex
-	runLog   []string // this round's runs, shown when it fails
+	t      *testing.T
+	rng    *rand.Rand
+	h      *relHarness
+	wire   *soakWire
+	feat   map[string]bool
+	rounds int
+	// timeBudget is how many rounds may use the time-based nonce key.
+	timeBudget int
+	other      *gemini.Client
+	mk         []*soakMarket
+	orders     []*soakOrder
+	moved      []soakMove
+	next       int
+	keep       int               // count of order.keep, a grid with prevent_cancel; it only grows
+	timeKey    bool              // this round uses the time-based nonce key
+	envB       map[string]string // the second machine
+	dirB       string
+	config     string                     // the configuration's text
+	owner      map[string]*soakOrder      // client order id -> the order that had it last
+	tags       map[string]soakTag         // order id -> what was declared when first seen
+	dupCIDs    []string                   // duplicated last round: fill the kept one
+	partials   map[*soakOrder]bool        // filled in part this round
+	initial    map[string]decimal.Decimal // ledger: balance = initial + funding + trades
+	funded     map[string]decimal.Decimal
+	stats      soakStats
+	logMu      sync.Mutex
+	runLog     []string // this round's runs, shown when it fails
 }
 
 // TestSoak soaks -soak.shards books at once, each on its own simulator and
@@ -249,6 +251,7 @@ func TestSoak(t *testing.T) {
 		}
 		f := feat
 		timed := feat["timekey"] || feat["timekeyskew"]
+		budget := soakTimeKeyBudget(rounds) // the whole soak's, all in the first book
 		if i > 0 && timed {
 			// A time-based nonce paces its rounds to a request a second:
 			// the first book has them, as many as one soak of all the
@@ -262,7 +265,7 @@ func TestSoak(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("seed=%d", seed+uint64(i)), func(t *testing.T) {
 			t.Parallel()
-			soakBook(t, seed+uint64(i), max(n, 1), f)
+			soakBook(t, seed+uint64(i), max(n, 1), f, budget)
 		})
 	}
 }
@@ -280,7 +283,8 @@ func soakTimeKeyBudget(rounds int) int {
 }
 
 // soakBook runs up to rounds rounds on one book from seed.
-func soakBook(t *testing.T, seed uint64, rounds int, feat map[string]bool) {
+// timeBudget is how many of them may use a time-based nonce key.
+func soakBook(t *testing.T, seed uint64, rounds int, feat map[string]bool, timeBudget int) {
 	var names []string
 	for k := range feat {
 		names = append(names, k)
@@ -305,7 +309,7 @@ func soakBook(t *testing.T, seed uint64, rounds int, feat map[string]bool) {
 	})
 	tmp := t.TempDir()
 	s := &soak{
-		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), h: h, wire: wire, feat: feat, rounds: rounds,
+		t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), h: h, wire: wire, feat: feat, rounds: rounds, timeBudget: timeBudget,
 		other: h.client(soakOtherKey, soakOtherSecret), mk: soakMarkets(),
 		envB: map[string]string{
 			"GEMINI_API_KEY": soakKeyB, "GEMINI_API_SECRET": soakSecretB,
@@ -1028,9 +1032,10 @@ func (s *soak) setClock(r int) {
 	}
 	// A time-based nonce paces the key to a request a second once its lead
 	// is spent (soakTimeKeyBudget).
-	budget := soakTimeKeyBudget(s.rounds)
+	budget := s.timeBudget
 	allowed := s.feat["timekey"] && off.Abs() <= soakTimeKeySkew || s.feat["timekeyskew"]
-	s.timeKey = allowed && s.stats.keyRounds["time"] < budget && s.rng.IntN(3) == 0
+	// Spread over the book: about twice the budget's share of its rounds.
+	s.timeKey = allowed && s.stats.keyRounds["time"] < budget && s.rng.IntN(max(s.rounds, 1)) < 2*budget
 	if s.timeKey {
 		s.stats.keyRounds["time"]++
 	} else {
