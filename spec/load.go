@@ -191,13 +191,7 @@ func sortDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 }
 
 func (c *Config) parse(f source) (*hclsyntax.Body, hcl.Diagnostics) {
-	c.order = append(c.order, f.name)
-	c.sources[f.name] = f.src
-	file, diags := parseConfigBounded(f.src, f.name)
-	if file == nil {
-		file = &hcl.File{Bytes: f.src}
-	}
-	c.Files[f.name] = file
+	file, diags := c.addFile(f)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -206,6 +200,19 @@ func (c *Config) parse(f source) (*hclsyntax.Body, hcl.Diagnostics) {
 		return nil, diags
 	}
 	return body, append(diags, checkLiterals(body)...)
+}
+
+// addFile parses f and records it among the configuration's files (its
+// source for diagnostics, its order), even when it does not parse.
+func (c *Config) addFile(f source) (*hcl.File, hcl.Diagnostics) {
+	c.order = append(c.order, f.name)
+	c.sources[f.name] = f.src
+	file, diags := parseConfigBounded(f.src, f.name)
+	if file == nil {
+		file = &hcl.File{Bytes: f.src}
+	}
+	c.Files[f.name] = file
+	return file, diags
 }
 
 // dedupe drops repeated diagnostics (same severity, summary and subject),

@@ -206,13 +206,7 @@ func (c *Config) parseRawValue(v *Variable, s, filename string) (cty.Value, hcl.
 
 // readVarsFile reads a variables file: attributes only, constant values.
 func (c *Config) readVarsFile(f source, raw map[string]cty.Value) hcl.Diagnostics {
-	c.order = append(c.order, f.name)
-	c.sources[f.name] = f.src
-	file, diags := parseConfigBounded(f.src, f.name)
-	if file == nil {
-		file = &hcl.File{Bytes: f.src}
-	}
-	c.Files[f.name] = file
+	file, diags := c.addFile(f)
 	if diags.HasErrors() {
 		return diags
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -120,7 +121,7 @@ func (s *Server) record() *record {
 			r.Orders = append(r.Orders, o)
 		}
 	}
-	slices.SortFunc(r.Orders, func(a, b *order) int { return cmpUint(a.ID, b.ID) })
+	slices.SortFunc(r.Orders, func(a, b *order) int { return cmp.Compare(a.ID, b.ID) })
 	r.Orders = append(r.Orders, st.Orders[c.orders:]...)
 	r.Trades = st.Trades[c.trades:]
 	if len(c.balances) > 0 {
@@ -142,16 +143,6 @@ func (s *Server) record() *record {
 		}
 	}
 	return r
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // apply replays a journal record onto s.st.
