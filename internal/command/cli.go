@@ -39,7 +39,7 @@ const (
 type command struct {
 	name    string
 	summary string
-	run     func(e *cliEnv, args []string) int
+	run     func(e *cliEnv, args []string) error
 }
 
 func commands() []command {
@@ -49,9 +49,9 @@ func commands() []command {
 		{"destroy", "Cancel every order of the configuration's namespace", cmdDestroy},
 		{"validate", "Check the configuration without touching the network", cmdValidate},
 		{"fmt", "Rewrite configuration files in canonical format", cmdFmt},
-		{"show", "Show live orders and balances, or a saved plan", cmdShow},
+		{"show", "Show live orders and balances, or a saved plan", legacy(cmdShow)},
 		{"sim", "Run the Gemini-compatible simulator, or move its market", cmdSim},
-		{"watch", "Keep the book matching the configuration: plan and apply continuously, within churn limits", cmdWatch},
+		{"watch", "Keep the book matching the configuration: plan and apply continuously, within churn limits", legacy(cmdWatch)},
 		{"doctor", "Check connectivity, the API key and its roles, nonce mode, clock and symbols", cmdDoctor},
 		{"version", "Print the version, the commit it was built from and the Go version", cmdVersion},
 		{"completion", "Print a shell completion script (bash, zsh or fish)", cmdCompletion},
@@ -90,11 +90,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "-version", "--version", "-v":
 		name = "version"
 	case "__complete": // asked by the completion scripts; not listed
-		return cmdComplete(e, args[1:])
+		return reportError(e, cmdComplete(e, args[1:]))
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return c.run(e, args[1:])
+			return reportError(e, c.run(e, args[1:]))
 		}
 	}
 	fmt.Fprintf(stderr, "orderform: unknown command %q\n\n", name)
@@ -113,27 +113,27 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'orderform <command> -h' for a command's flags.")
 }
 
-func cmdVersion(e *cliEnv, args []string) int {
+func cmdVersion(e *cliEnv, args []string) error {
 	fs := newFlagSet("version", "", "Print orderform's version, the VCS revision and time it was built from, and the Go version.", e.stderr)
 	jsonOut := fs.Bool("json", false, "print one JSON document (docs/json-format.md)")
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(e.stderr, "Error: version takes no arguments, got %q.\n\n", rest[0])
 		fs.Usage()
-		return exitError
+		return errReported
 	}
 	v := buildVersion(readBuildInfo(), version)
 	if *jsonOut {
 		writeJSON(e.stdout, v)
-		return exitOK
+		return nil
 	}
 	fmt.Fprintln(e.stdout, v.line())
-	return exitOK
+	return nil
 }
 
-func cmdSim(e *cliEnv, args []string) int {
-	return simcli.Run(e.ctx, args, e.getenv, e.stdout, e.stderr)
+func cmdSim(e *cliEnv, args []string) error {
+	return exitWith(simcli.Run(e.ctx, args, e.getenv, e.stdout, e.stderr))
 }

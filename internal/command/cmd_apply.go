@@ -17,7 +17,7 @@ import (
 	"orderform/spec"
 )
 
-func cmdApply(e *cliEnv, args []string) int {
+func cmdApply(e *cliEnv, args []string) error {
 	fs := newFlagSet("apply", "[DIR | PLANFILE]", "Plan and carry out the cancels and placements that make the live book match the configuration in DIR,\nor carry out exactly the actions of a plan saved with `orderform plan -out=PLANFILE`.", e.stderr)
 	var (
 		vf          varFlags
@@ -34,24 +34,26 @@ func cmdApply(e *cliEnv, args []string) int {
 	lf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	return withStream(e, *jsonOut, func() int {
-		return applyCommand(e, rest, vf, lf, sel, *autoApprove, *jsonOut, *noColor, *allowChange, *destroy)
+	return withStream(e, *jsonOut, func() error {
+		return exitWith(applyCommand(e, rest, vf, lf, sel, *autoApprove, *jsonOut, *noColor, *allowChange, *destroy))
 	})
 }
 
 // withStream runs a command that writes the apply -json stream when on:
 // the stream starts before it and ends, with a summary whatever happened,
 // after it.
-func withStream(e *cliEnv, on bool, run func() int) int {
+func withStream(e *cliEnv, on bool, run func() error) error {
 	if !on {
 		return run()
 	}
 	s := startApplyStream(e)
-	code := run()
+	// The error is reported before the stream ends, so that the summary
+	// carries it.
+	code := reportError(e, run())
 	s.end(code)
-	return code
+	return exitWith(code)
 }
 
 func applyCommand(e *cliEnv, rest []string, vf varFlags, lf lockFlags, sel selection, autoApprove, jsonOut, noColor, allowChange, destroy bool) int {

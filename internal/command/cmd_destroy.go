@@ -1,6 +1,6 @@
 package command
 
-func cmdDestroy(e *cliEnv, args []string) int {
+func cmdDestroy(e *cliEnv, args []string) error {
 	fs := newFlagSet("destroy", "[DIR]", "Cancel every order of the configuration's namespace. Orders of other namespaces and orders not\nplaced by orderform are never touched (orderform never uses Gemini's cancel-all or cancel-session).", e.stderr)
 	var (
 		vf          varFlags
@@ -15,14 +15,14 @@ func cmdDestroy(e *cliEnv, args []string) int {
 	fs.Var(&targets, "target", "cancel only `ADDR` (repeatable)")
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	return withStream(e, *jsonOut, func() int {
-		dir, ok := oneDir(e, "destroy", rest)
-		if !ok {
-			return exitError
+	return withStream(e, *jsonOut, func() error {
+		dir, err := dirArg("destroy", rest)
+		if err != nil {
+			return err
 		}
-		return applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor))
+		return exitWith(applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor)))
 	})
 }
 

@@ -46,18 +46,18 @@ func (d *doctor) fail(what, todo string) {
 	fmt.Fprintf(d.w, "%s\n      %s\n", what, todo)
 }
 
-func cmdDoctor(e *cliEnv, args []string) int {
+func cmdDoctor(e *cliEnv, args []string) error {
 	fs := newFlagSet("doctor", "[DIR]", "Check connectivity, the API key, its roles, the nonce mode, the clock and the configuration's symbols.", e.stderr)
 	var vf varFlags
 	noColor := fs.Bool("no-color", false, "disable color")
 	vf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	dir, ok := oneDir(e, "doctor", rest)
-	if !ok {
-		return exitError
+	dir, err := dirArg("doctor", rest)
+	if err != nil {
+		return err
 	}
 	useCol := useColor(e, *noColor, e.stdout)
 	p := views.NewPalette(useCol)
@@ -67,7 +67,7 @@ func cmdDoctor(e *cliEnv, args []string) int {
 	if diags.HasErrors() {
 		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
 		d.fail("the configuration in "+dir+" has errors", "fix them (orderform validate "+dir+") and run doctor again")
-		return exitError
+		return errReported
 	}
 	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
@@ -232,14 +232,14 @@ func (d *doctor) symbols(ctx context.Context, cfg *spec.Config, conn *exchange.C
 	}
 }
 
-func finishDoctor(d *doctor) int {
+func finishDoctor(d *doctor) error {
 	fmt.Fprintln(d.w)
 	if d.failed > 0 {
 		fmt.Fprintf(d.w, "%d check(s) failed, %d warning(s).\n", d.failed, d.warnCount)
-		return exitError
+		return errReported
 	}
 	fmt.Fprintf(d.w, "All checks passed (%d warning(s)).\n", d.warnCount)
-	return exitOK
+	return nil
 }
 
 // termsSite is where an account of env accepts Gemini's terms.

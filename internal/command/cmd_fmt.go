@@ -19,23 +19,22 @@ import (
 // canonical format. With -check nothing is written and the exit code is 3
 // when a file would change, for CI; -diff shows each change as a unified
 // diff. A file with syntax errors is reported and left alone.
-func cmdFmt(e *cliEnv, args []string) int {
+func cmdFmt(e *cliEnv, args []string) error {
 	fs := newFlagSet("fmt", "[DIR | FILE]", "Rewrite the *.hcl files of DIR (default \".\"), or FILE, in canonical format.", e.stderr)
 	check := fs.Bool("check", false, "write nothing; list the files that would change and exit 3 if any")
 	diff := fs.Bool("diff", false, "show the changes as a unified diff")
 	noColor := fs.Bool("no-color", false, "disable color")
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	target, ok := oneDir(e, "fmt", rest)
-	if !ok {
-		return exitError
+	target, err := dirArg("fmt", rest)
+	if err != nil {
+		return err
 	}
 	paths, err := fmtTargets(target)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "orderform fmt: %v\n", err)
-		return exitError
+		return &commandError{"fmt", err}
 	}
 	failed, changed := false, false
 	files := map[string]*hcl.File{}
@@ -43,7 +42,7 @@ func cmdFmt(e *cliEnv, args []string) int {
 	for _, path := range paths {
 		src, err := os.ReadFile(path)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "orderform fmt: %v\n", err)
+			reportError(e, &commandError{"fmt", err})
 			failed = true
 			continue
 		}
@@ -65,7 +64,7 @@ func cmdFmt(e *cliEnv, args []string) int {
 		}
 		if !*check {
 			if err := rewriteFile(path, out); err != nil {
-				fmt.Fprintf(e.stderr, "orderform fmt: %v\n", err)
+				reportError(e, &commandError{"fmt", err})
 				failed = true
 			}
 		}
@@ -73,11 +72,11 @@ func cmdFmt(e *cliEnv, args []string) int {
 	printDiagnostics(e.stderr, files, diags, useColor(e, *noColor, e.stderr))
 	switch {
 	case failed:
-		return exitError
+		return errReported
 	case *check && changed:
-		return exitFmt
+		return exitCodeError(exitFmt)
 	}
-	return exitOK
+	return nil
 }
 
 // fmtTargets is the file itself, or the *.hcl files of a directory.

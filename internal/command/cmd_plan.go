@@ -11,7 +11,7 @@ import (
 	"orderform/plan"
 )
 
-func cmdPlan(e *cliEnv, args []string) int {
+func cmdPlan(e *cliEnv, args []string) error {
 	fs := newFlagSet("plan", "[DIR]", "Show the cancels and placements that would make the live book match the configuration in DIR (default \".\").", e.stderr)
 	var (
 		vf       varFlags
@@ -27,7 +27,7 @@ func cmdPlan(e *cliEnv, args []string) int {
 	sel.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
 	if !*jsonOut {
 		return planCommand(e, rest, vf, sel, *out, *expiry, false, *detailed, *noColor, *destroy)
@@ -35,36 +35,36 @@ func cmdPlan(e *cliEnv, args []string) int {
 	// With -json stdout holds one plan document whatever happens: when no
 	// plan is made, one with the errors the command reported.
 	rec := e.recordErrors()
-	code = planCommand(e, rest, vf, sel, *out, *expiry, true, *detailed, *noColor, *destroy)
-	if !e.docWritten {
-		fail := &plan.Plan{Errored: true, Destroy: *destroy, Targets: sel.targets}
-		if err := plan.RenderJSON(e.stdout, fail, rec.diags); err != nil {
-			return exitError
-		}
+	err := planCommand(e, rest, vf, sel, *out, *expiry, true, *detailed, *noColor, *destroy)
+	if e.docWritten {
+		return err
 	}
-	return code
+	code = reportError(e, err) // into rec, for the document
+	fail := &plan.Plan{Errored: true, Destroy: *destroy, Targets: sel.targets}
+	if err := plan.RenderJSON(e.stdout, fail, rec.diags); err != nil {
+		return errReported
+	}
+	return exitWith(code)
 }
 
-func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out string, expiry time.Duration, jsonOut, detailed, noColor, destroy bool) int {
-	dir, ok := oneDir(e, "plan", rest)
-	if !ok {
-		return exitError
+func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out string, expiry time.Duration, jsonOut, detailed, noColor, destroy bool) error {
+	dir, err := dirArg("plan", rest)
+	if err != nil {
+		return err
 	}
 	if out != "" {
 		// Refuse a plan file that cannot be written before reading the exchange.
 		if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
-			fmt.Fprintf(e.stderr, "Error: cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.\n", out, filepath.Dir(out))
-			return exitError
+			return fmt.Errorf("cannot save the plan to %s: the directory %s does not exist; create it, or give -out a path in an existing directory.", out, filepath.Dir(out))
 		}
 	}
 	if out != "" && expiry <= 0 {
-		fmt.Fprintf(e.stderr, "Error: -out-expiry must be positive, got %s\n", expiry)
-		return exitError
+		return fmt.Errorf("-out-expiry must be positive, got %s", expiry)
 	}
 	color := useColor(e, noColor || jsonOut, e.stdout)
 	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: destroy}, color)
 	if r == nil {
-		return exitError
+		return errReported
 	}
 	defer r.close()
 	if jsonOut {
@@ -73,26 +73,25 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
-		return exitError
+		return errReported
 	}
 	printExchangeHeader(e.stdout, r.plan.Target)
 	plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if out != "" {
 		if err := savePlan(out, r, expiry); err != nil {
-			fmt.Fprintf(e.stderr, "Error: save the plan: %v\n", err)
-			return exitError
+			return fmt.Errorf("save the plan: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", out, expiry.String(), out)
 	}
 	if detailed && r.plan.HasChanges() {
-		return exitChanges
+		return exitCodeError(exitChanges)
 	}
-	return exitOK
+	return nil
 }
 
 // planJSON saves the plan when asked, then writes it as the plan -json
 // document, a failure to save among its diagnostics.
-func planJSON(e *cliEnv, r *planRun, out string, expiry time.Duration, detailed bool) int {
+func planJSON(e *cliEnv, r *planRun, out string, expiry time.Duration, detailed bool) error {
 	diags := r.diags
 	var saveErr error
 	if out != "" && !diags.HasErrors() {
@@ -103,16 +102,15 @@ func planJSON(e *cliEnv, r *planRun, out string, expiry time.Duration, detailed 
 	}
 	e.docWritten = true
 	if err := plan.RenderJSONWith(e.stdout, r.plan, diags, plan.RenderOptions{Sensitive: r.cfg.SensitiveValues()}); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	switch {
 	case diags.HasErrors():
-		return exitError
+		return errReported
 	case detailed && r.plan.HasChanges():
-		return exitChanges
+		return exitCodeError(exitChanges)
 	}
-	return exitOK
+	return nil
 }
 
 func savePlan(path string, r *planRun, expiry time.Duration) error {

@@ -13,7 +13,7 @@ import (
 // cmdValidate checks a configuration without touching the network:
 // everything that does not depend on a data source. Exit 0 when valid, 1
 // with errors (warnings alone do not fail).
-func cmdValidate(e *cliEnv, args []string) int {
+func cmdValidate(e *cliEnv, args []string) error {
 	fs := newFlagSet("validate", "[DIR]", "Check the configuration in DIR (default \".\") without touching the network.", e.stderr)
 	var vf varFlags
 	jsonOut := fs.Bool("json", false, "print the result as one JSON document")
@@ -21,11 +21,11 @@ func cmdValidate(e *cliEnv, args []string) int {
 	vf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	dir, ok := oneDir(e, "validate", rest)
-	if !ok {
-		return exitError
+	dir, err := dirArg("validate", rest)
+	if err != nil {
+		return err
 	}
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vf.args})
 	if *jsonOut {
@@ -33,22 +33,21 @@ func cmdValidate(e *cliEnv, args []string) int {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doc); err != nil {
-			fmt.Fprintf(e.stderr, "orderform validate: %v\n", err)
-			return exitError
+			return &commandError{"validate", err}
 		}
 		if !doc.Valid {
-			return exitError
+			return errReported
 		}
-		return exitOK
+		return nil
 	}
 	printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
 	if diags.HasErrors() {
-		return exitError
+		return errReported
 	}
 	p := views.NewPalette(useColor(e, *noColor, e.stdout))
 	p.OK.Fprint(e.stdout, "Success!")
 	fmt.Fprintln(e.stdout, " The configuration is valid.")
-	return exitOK
+	return nil
 }
 
 // The JSON document of validate -json, shaped like Terraform's.

@@ -22,19 +22,19 @@ import (
 // completionShells are the shells `orderform completion` writes scripts for.
 var completionShells = []string{"bash", "zsh", "fish"}
 
-func cmdCompletion(e *cliEnv, args []string) int {
+func cmdCompletion(e *cliEnv, args []string) error {
 	fs := newFlagSet("completion", "bash|zsh|fish", "Print a shell completion script: commands, flags, and order addresses from the directory.\nbash: source <(orderform completion bash)   zsh: source <(orderform completion zsh)\nfish: orderform completion fish | source", e.stderr)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
 	if len(rest) != 1 || !slices.Contains(completionShells, rest[0]) {
 		fmt.Fprintf(e.stderr, "Error: completion takes one shell: %s.\n\n", strings.Join(completionShells, ", "))
 		fs.Usage()
-		return exitError
+		return errReported
 	}
 	io.WriteString(e.stdout, completionScript(rest[0]))
-	return exitOK
+	return nil
 }
 
 func completionScript(shell string) string {
@@ -91,11 +91,11 @@ complete -c orderform -f -a '(__orderform_complete)'
 
 // cmdComplete answers a completion script: the candidates for the last of
 // args, one per line.
-func cmdComplete(e *cliEnv, args []string) int {
+func cmdComplete(e *cliEnv, args []string) error {
 	for _, c := range complete(e, args) {
 		fmt.Fprintln(e.stdout, c)
 	}
-	return exitOK
+	return nil
 }
 
 // complete returns the candidates for the last word of args, the words

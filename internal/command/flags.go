@@ -76,20 +76,29 @@ func parseFlags(fs *flag.FlagSet, args []string) (rest []string, code int, ok bo
 	return positional, exitOK, true
 }
 
-// oneDir returns the single directory argument, "." by default.
+// oneDir returns the single directory argument, "." by default; on
+// failure it has reported why.
 func oneDir(e *cliEnv, cmd string, rest []string) (string, bool) {
+	dir, err := dirArg(cmd, rest)
+	if err != nil {
+		reportError(e, err)
+		return "", false
+	}
+	return dir, true
+}
+
+// dirArg is the single directory argument, "." by default.
+func dirArg(cmd string, rest []string) (string, error) {
 	switch len(rest) {
 	case 0:
-		return ".", true
+		return ".", nil
 	case 1:
 		if err := notAConfigFile(cmd, rest[0]); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return "", false
+			return "", err
 		}
-		return rest[0], true
+		return rest[0], nil
 	}
-	fmt.Fprintf(e.stderr, "orderform %s: too many arguments %q: want at most one directory\n", cmd, rest)
-	return "", false
+	return "", &commandError{cmd, fmt.Errorf("too many arguments %q: want at most one directory", rest)}
 }
 
 // notAConfigFile refuses a configuration file given where a directory is

@@ -1,0 +1,64 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+)
+
+// exitCodeError ends a command with an exit code and nothing more to
+// print: what went wrong has been reported already (diagnostics, a doctor
+// check, a JSON document), or the code is an answer rather than a failure
+// (plan -detailed-exitcode, fmt -check, a declined apply).
+type exitCodeError int
+
+func (c exitCodeError) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
+
+// errReported is a failure the command has already reported: exit 1,
+// print nothing more.
+var errReported error = exitCodeError(exitError)
+
+// exitWith is the error that ends a command with code: nil for exitOK.
+func exitWith(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return exitCodeError(code)
+}
+
+// commandError is a failure of the command itself rather than of the
+// configuration or the exchange (a file it cannot read), printed as
+// "orderform CMD: …".
+type commandError struct {
+	cmd string
+	err error
+}
+
+func (e *commandError) Error() string { return "orderform " + e.cmd + ": " + e.err.Error() }
+func (e *commandError) Unwrap() error { return e.err }
+
+// reportError prints err once and returns the process's exit code: the
+// one place an error becomes an exit code. An exitCodeError prints
+// nothing; a commandError prints as itself; any other error is a runtime
+// error, "Error: …" (which a -json command's errorRecorder keeps for its
+// JSON outcome).
+func reportError(e *cliEnv, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var code exitCodeError
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	var ce *commandError
+	if errors.As(err, &ce) {
+		fmt.Fprintln(e.stderr, ce.Error())
+		return exitError
+	}
+	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	return exitError
+}
+
+// legacy adapts a command body that still returns an exit code.
+func legacy(run func(e *cliEnv, args []string) int) func(e *cliEnv, args []string) error {
+	return func(e *cliEnv, args []string) error { return exitWith(run(e, args)) }
+}
