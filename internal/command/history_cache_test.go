@@ -11,7 +11,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
-	"orderform/internal/exchange"
+	"orderform/internal/exchange/cache"
 )
 
 // A history walk starts where the last one left off, but never after an
@@ -72,7 +72,7 @@ func TestHistoryCacheStartsLater(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("history cache files: %v", files)
 	}
-	cursor := exchange.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0)
+	cursor := cache.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0)
 	if cursor <= 0 {
 		t.Errorf("cursor %d: the next walk starts at the beginning again", cursor)
 	}
@@ -80,7 +80,7 @@ func TestHistoryCacheStartsLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mustRun(exitChanges, "plan", "-detailed-exitcode", e.dir)
-	if cursor := exchange.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0); cursor <= 0 {
+	if cursor := cache.HistoryCursor(filepath.Dir(filepath.Dir(files[0])), "ethusd", 0); cursor <= 0 {
 		t.Errorf("a damaged cache was not rebuilt: cursor %d", cursor)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"orderform/internal/exchange"
+	"orderform/internal/exchange/cache"
 )
 
 // settings reads what a connection takes from the environment: the
@@ -18,7 +19,7 @@ func (e *cliEnv) settings() exchange.Settings {
 		Key:          e.getenv("GEMINI_API_KEY"),
 		Secret:       e.getenv("GEMINI_API_SECRET"),
 		HistorySince: e.getenv("ORDERFORM_HISTORY_SINCE"),
-		CacheRoot:    exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")),
+		CacheRoot:    cache.Root(e.getenv("ORDERFORM_CACHE_DIR")),
 		Debug:        debugWriter(e),
 	}
 	for name, alts := range exchange.KeyLookalikes {

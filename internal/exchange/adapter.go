@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
 	"orderform/apply"
 	"orderform/gemini"
+	"orderform/internal/exchange/cache"
 	"orderform/plan"
 )
 
@@ -19,6 +21,9 @@ import (
 type Adapter struct {
 	Client   *gemini.Client
 	CacheDir string // dropped when an order is refused for its increments
+	// Debug is where a cache that cannot be dropped is reported
+	// (ORDERFORM_LOG=debug); nil = nowhere.
+	Debug io.Writer
 	// TimeNonce says the key uses time-based nonces (the target's nonce
 	// mode); otherwise they increase strictly.
 	TimeNonce bool
@@ -112,12 +117,12 @@ func (x Adapter) Place(ctx context.Context, o plan.Order) (plan.LiveOrder, error
 	if err != nil {
 		if gemini.IsIncrementRejected(err) {
 			// The symbol's increments may have changed: read them afresh next time.
-			dropRulesCache(x.CacheDir)
+			cache.Open(x.CacheDir, x.Debug).DropRules()
 		}
 		if gemini.IsInsufficientFunds(err) {
 			// The account's fee tier may have changed: read its rates
 			// afresh next time.
-			dropFeesCache(x.CacheDir)
+			cache.Open(x.CacheDir, x.Debug).DropFeeRate()
 		}
 		return plan.LiveOrder{}, &placeError{err: markAmbiguous(withheld(err, o)), nonceAtMost: x.nonceAtMost()}
 	}
@@ -185,5 +190,5 @@ func withheld(err error, o plan.Order) error {
 
 // NewAdapter is conn as apply sees it.
 func NewAdapter(conn *Conn) Adapter {
-	return Adapter{Client: conn.Client, CacheDir: conn.CacheDir, TimeNonce: conn.Target.Nonce == "time"}
+	return Adapter{Client: conn.Client, CacheDir: conn.CacheDir, Debug: conn.Debug, TimeNonce: conn.Target.Nonce == "time"}
 }

@@ -14,6 +14,7 @@ import (
 
 	"orderform/apply"
 	"orderform/gemini"
+	"orderform/internal/exchange/cache"
 	"orderform/plan"
 )
 
@@ -44,9 +45,11 @@ func TestExchangeAdapterErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			cache := &rulesCache{path: filepath.Join(dir, "symbols.json"), Fetched: map[string]time.Time{}, Rules: map[string]plan.SymbolRules{}}
-			cache.put(plan.SymbolRules{Symbol: "btcusd"}, time.Now())
-			if err := cache.save(); err != nil {
+			rules := cache.Open(dir, nil).Rules()
+			rules.Put(plan.SymbolRules{Symbol: "btcusd"}, time.Now())
+			rules.Save()
+			rulesFile := filepath.Join(dir, "symbols.json")
+			if _, err := os.Stat(rulesFile); err != nil {
 				t.Fatal(err)
 			}
 			x := Adapter{Client: c, CacheDir: dir}
@@ -58,41 +61,11 @@ func TestExchangeAdapterErrors(t *testing.T) {
 			if got := errors.Is(err, apply.ErrAmbiguous); got != tc.wantAmbiguous {
 				t.Errorf("ambiguous = %v, want %v (%v)", got, tc.wantAmbiguous, err)
 			}
-			_, statErr := os.Stat(cache.path)
+			_, statErr := os.Stat(rulesFile)
 			if dropped := os.IsNotExist(statErr); dropped != tc.dropsCache {
 				t.Errorf("cache dropped = %v, want %v", dropped, tc.dropsCache)
 			}
 		})
-	}
-}
-
-// Symbol rules are cached for a day; a damaged cache is only a cache.
-func TestRulesCache(t *testing.T) {
-	dir := t.TempDir()
-	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	c := loadRulesCache(dir)
-	c.put(plan.SymbolRules{Symbol: "btcusd", PriceIncrement: decimal.RequireFromString("0.01")}, t0)
-	if err := c.save(); err != nil {
-		t.Fatal(err)
-	}
-	c = loadRulesCache(dir)
-	if r, ok := c.get("btcusd", t0.Add(23*time.Hour)); !ok || !r.PriceIncrement.Equal(decimal.RequireFromString("0.01")) {
-		t.Errorf("a day-old entry: got %+v, %v", r, ok)
-	}
-	if _, ok := c.get("btcusd", t0.Add(25*time.Hour)); ok {
-		t.Error("an entry older than a day was served")
-	}
-	if _, ok := c.get("btcusd", t0.Add(-time.Hour)); ok {
-		t.Error("an entry from the future (clock moved back) was served")
-	}
-	if st, err := os.Stat(filepath.Join(dir, "symbols.json")); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("cache file mode: %v %v", st, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "symbols.json"), []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := loadRulesCache(dir).get("btcusd", t0); ok {
-		t.Error("a damaged cache served an entry")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/exchange/cache"
 	"orderform/plan"
 	"orderform/spec"
 )
@@ -28,7 +29,7 @@ type Conn struct {
 	// account's beginning), from ORDERFORM_HISTORY_SINCE.
 	HistorySince int64
 	Debug        io.Writer
-	CacheDir     string // symbol rules and roles cache for this environment; "" = no cache
+	CacheDir     string // the caches of this exchange and key (cache.Dir); "" = no cache
 	// PlanKey signs and verifies saved plans: derived from the API secret
 	// (plan.SigningKey), never written.
 	PlanKey []byte
@@ -46,7 +47,7 @@ type Settings struct {
 	Misnamed     map[string]string
 	HistorySince string // ORDERFORM_HISTORY_SINCE
 	// CacheRoot holds the caches and nonce files of the remote exchanges
-	// (CacheRoot); "" = none.
+	// (cache.Root); "" = none.
 	CacheRoot string
 	// PrivateRate and PublicRate pace requests (per second); 0 = the
 	// environment's default.
@@ -153,7 +154,7 @@ func open(ctx context.Context, st Settings, ep endpoint) (*Conn, error) {
 	}
 	conn.Client, conn.Target, conn.Debug, conn.BaseURL = c, target, gc.Debug, r.url
 	conn.PlanKey = plan.SigningKey(r.secret)
-	conn.CacheDir = cacheDir(st.CacheRoot, target, r.key)
+	conn.CacheDir = cache.Dir(st.CacheRoot, target, r.key)
 	return conn, nil
 }
 
@@ -235,37 +236,6 @@ func serveLocal(ctx context.Context, path string, conn *Conn) (string, error) {
 	}
 	conn.Close = stop
 	return u, nil
-}
-
-// cacheDir is the per-environment cache of symbol rules and key roles:
-// $ORDERFORM_CACHE_DIR or the user cache directory, then a directory named by
-// a hash of the base URL and key (never the key itself).
-//
-// The built-in local exchange keeps its cache beside its book, so that
-// deleting .orderform/ to start again forgets both: a history cache that
-// outlived its book would report fills that never happened.
-func cacheDir(root string, t plan.Target, key string) string {
-	if state, ok := strings.CutPrefix(t.BaseURL, "local:"); ok {
-		return filepath.Join(filepath.Dir(state), "cache")
-	}
-	if root == "" {
-		return ""
-	}
-	h := sha256.Sum256([]byte(t.Environment + "\x00" + t.BaseURL + "\x00" + t.Account + "\x00" + key))
-	return filepath.Join(root, t.Environment+"-"+hex.EncodeToString(h[:6]))
-}
-
-// CacheRoot is dir ($ORDERFORM_CACHE_DIR), or orderform's directory in the
-// user cache directory; "" when there is none.
-func CacheRoot(dir string) string {
-	if root := dir; root != "" {
-		return root
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(d, "orderform")
 }
 
 // NonceFile is where the last nonce of key is kept, so that every orderform

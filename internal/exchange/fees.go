@@ -2,15 +2,12 @@ package exchange
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"orderform/internal/atomicfile"
+	"orderform/internal/exchange/cache"
 	"orderform/plan"
 )
 
@@ -20,41 +17,20 @@ import (
 // symbol rules; when they cannot be read, at the highest API taker rate of
 // Gemini's fee schedule, and the plan says which.
 
-// feesTTL: an account's fee tier follows its 30-day volume; a day is fresh
-// enough, and a plan that places no buy never reads them.
-const feesTTL = 24 * time.Hour
-
 // highestTakerFeeBps is the highest API taker rate of Gemini's fee
 // schedule (its lowest volume tier), in basis points: the rate a budget
 // assumes when the account's own cannot be read. Erring high only refuses
 // an order that would have fitted.
 const highestTakerFeeBps = 40
 
-type cachedFee struct {
-	Fetched time.Time       `json:"fetched"`
-	Rate    decimal.Decimal `json:"rate"`
-}
-
-func feesPath(dir string) string {
-	if dir == "" {
-		return ""
-	}
-	return filepath.Join(dir, "fees.json")
-}
-
 // CachedFeeRate returns the account's fee rate from the cache when it is
 // fresh; nil otherwise. It sends nothing.
 func CachedFeeRate(dir string, now time.Time) *plan.Fee {
-	path := feesPath(dir)
-	if path == "" {
+	rate, ok := cache.Open(dir, nil).FeeRate(now)
+	if !ok {
 		return nil
 	}
-	var c cachedFee
-	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &c) != nil || now.Sub(c.Fetched) >= feesTTL || now.Before(c.Fetched) || c.Rate.IsNegative() {
-		return nil
-	}
-	return &plan.Fee{Rate: c.Rate, Source: plan.FeeAccount}
+	return &plan.Fee{Rate: rate, Source: plan.FeeAccount}
 }
 
 // ReadFeeRate returns the rate a buy holds its fee at: the account's (from
@@ -75,17 +51,6 @@ func ReadFeeRate(ctx context.Context, conn *Conn, now time.Time) *plan.Fee {
 	// Gemini holds a buy's fee at the larger of the two rates: the order
 	// may fill as maker or as taker.
 	rate := decimal.Max(r.MakerBps, r.TakerBps).Shift(-4)
-	if path := feesPath(conn.CacheDir); path != "" {
-		if b, err := json.Marshal(cachedFee{Fetched: now, Rate: rate}); err == nil {
-			_ = atomicfile.Write(path, b) // only a cache
-		}
-	}
+	cache.Open(conn.CacheDir, conn.Debug).SaveFeeRate(rate, now)
 	return &plan.Fee{Rate: rate, Source: plan.FeeAccount}
-}
-
-// dropFeesCache forgets the account's cached fee rates.
-func dropFeesCache(dir string) {
-	if path := feesPath(dir); path != "" {
-		os.Remove(path)
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"orderform/gemini"
+	"orderform/internal/exchange/cache"
 	"orderform/plan"
 )
 
@@ -115,14 +116,14 @@ func readAccount(ctx context.Context, conn *Conn, needs Needs, snap *Snapshot, m
 // paces them), then cached. A symbol the exchange does not list goes to
 // snap.Unknown.
 func readRules(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot, mu *sync.Mutex, now time.Time) error {
-	cache := loadRulesCache(conn.CacheDir)
+	rules := cache.Open(conn.CacheDir, conn.Debug).Rules()
 	var (
 		missing []string
 		fetched bool
 	)
 	mu.Lock()
 	for _, sym := range symbols {
-		if r, ok := cache.get(sym, now); ok {
+		if r, ok := rules.Get(sym, now); ok {
 			snap.Rules[sym] = r
 		} else {
 			missing = append(missing, sym)
@@ -134,13 +135,11 @@ func readRules(ctx context.Context, conn *Conn, symbols []string, snap *Snapshot
 		func(sym string, d gemini.SymbolDetails) {
 			r := rulesFromGemini(sym, d)
 			snap.Rules[sym] = r
-			cache.put(r, now)
+			rules.Put(r, now)
 			fetched = true
 		})
 	if fetched {
-		if err := cache.save(); err != nil && conn.Debug != nil {
-			fmt.Fprintf(conn.Debug, "cache: %v\n", err)
-		}
+		rules.Save()
 	}
 	return err
 }
@@ -210,7 +209,7 @@ func ReadMoreRules(ctx context.Context, conn *Conn, snap *Snapshot, now time.Tim
 // "never placed" from "filled" from "cancelled outside orderform" and count
 // an address's fills (plan/fills.go). One paged history walk per symbol,
 // never one call per order, from where the last walk left off
-// (historycache.go). live is the book as read at readAt (local clock).
+// (cache.History). live is the book as read at readAt (local clock).
 // It also returns the namespace's other fills in those symbols: closed
 // orders that filled under client order ids not in want (plan.Input.OtherFills).
 func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live []plan.LiveOrder, readAt time.Time) (map[string][]plan.LiveOrder, []plan.LiveOrder, error) {
@@ -234,7 +233,7 @@ func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live [
 	out := map[string][]plan.LiveOrder{}
 	var others []plan.LiveOrder
 	for _, sym := range symbols {
-		hc := loadHistoryCache(conn.CacheDir, sym, conn.HistorySince)
+		hc := cache.Open(conn.CacheDir, conn.Debug).History(sym, conn.HistorySince)
 		orders, err := conn.Client.AllOrdersHistory(ctx, sym, hc.Cursor)
 		if errors.Is(err, gemini.ErrHistoryTruncated) {
 			return nil, nil, fmt.Errorf("the closed-order history of %s is longer than one plan reads (%d orders): set ORDERFORM_HISTORY_SINCE to the day this configuration was first applied (no order it placed is older), for example ORDERFORM_HISTORY_SINCE=2026-01-31, and plan again", sym, len(orders))
@@ -246,9 +245,9 @@ func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live [
 		for _, o := range orders {
 			closed = append(closed, LiveFromGemini(o))
 		}
-		hc.add(closed)
-		hc.advance(live, sym, exchRead, marginOf(ctx))
-		hc.save()
+		hc.Add(closed)
+		hc.Advance(live, sym, exchRead, marginOf(ctx))
+		hc.Save()
 		for coid, os := range hc.Orders {
 			if s, ok := want[coid]; ok && s == sym {
 				out[coid] = slices.Clone(os)
@@ -264,16 +263,6 @@ func ReadHistory(ctx context.Context, conn *Conn, want map[string]string, live [
 			}
 		}
 	}
-	sort.Slice(others, func(i, j int) bool { return newer(others[j], others[i]) })
+	sort.Slice(others, func(i, j int) bool { return cache.Newer(others[j], others[i]) })
 	return out, others, nil
-}
-
-func newer(a, b plan.LiveOrder) bool {
-	if a.TimestampMS != b.TimestampMS {
-		return a.TimestampMS > b.TimestampMS
-	}
-	if len(a.OrderID) != len(b.OrderID) {
-		return len(a.OrderID) > len(b.OrderID)
-	}
-	return a.OrderID > b.OrderID
 }

@@ -2,16 +2,13 @@ package exchange
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"orderform/gemini"
-	"orderform/internal/atomicfile"
+	"orderform/internal/exchange/cache"
 )
 
 // Least privilege: plan and show need only to read the book, which an
@@ -20,36 +17,18 @@ import (
 // (Fund Manager) works, with a warning on every plan and apply: orderform
 // never needs that role, and a leaked key with it can move money out.
 
-// rolesTTL: a key's roles are fixed when it is created; reading them once a
-// day costs one private call, not one per plan.
-const rolesTTL = 24 * time.Hour
-
-type cachedRoles struct {
-	Fetched time.Time    `json:"fetched"`
-	Roles   gemini.Roles `json:"roles"`
-}
-
 // KeyRoles returns the API key's roles, from the cache (per exchange and
 // key) when it is fresh.
 func KeyRoles(ctx context.Context, conn *Conn, now time.Time) (gemini.Roles, error) {
-	var c cachedRoles
-	path := ""
-	if conn.CacheDir != "" {
-		path = filepath.Join(conn.CacheDir, "roles.json")
-		if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &c) == nil &&
-			now.Sub(c.Fetched) < rolesTTL && !now.Before(c.Fetched) {
-			return c.Roles, nil
-		}
+	store := cache.Open(conn.CacheDir, conn.Debug)
+	if r, ok := store.Roles(now); ok {
+		return r, nil
 	}
 	r, err := conn.Client.Roles(ctx)
 	if err != nil {
 		return gemini.Roles{}, fmt.Errorf("check the API key's roles: %w", err)
 	}
-	if path != "" {
-		if b, err := json.Marshal(cachedRoles{Fetched: now, Roles: r}); err == nil {
-			_ = atomicfile.Write(path, b)
-		}
-	}
+	store.SaveRoles(r, now)
 	return r, nil
 }
 

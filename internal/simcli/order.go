@@ -8,6 +8,7 @@ import (
 	"orderform/gemini"
 	"orderform/gemini/sim"
 	"orderform/internal/exchange"
+	"orderform/internal/exchange/cache"
 )
 
 // simPlace places a limit order through the simulator's signed API, the way
@@ -34,7 +35,7 @@ func simPlace(e *simEnv, url, statePath, dir, clientOrderID string, pos []string
 		if k, s := e.getenv("GEMINI_API_KEY"), e.getenv("GEMINI_API_SECRET"); k != "" && s != "" {
 			key, secret = k, s
 		}
-		noncePath = exchange.NonceFile(exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")), "", key)
+		noncePath = exchange.NonceFile(cache.Root(e.getenv("ORDERFORM_CACHE_DIR")), "", key)
 	default:
 		path, err := simStatePath(statePath, dir)
 		if err != nil {
@@ -53,7 +54,7 @@ func simPlace(e *simEnv, url, statePath, dir, clientOrderID string, pos []string
 		}
 		defer stop()
 		url = u
-		noncePath = exchange.NonceFile(exchange.CacheRoot(e.getenv("ORDERFORM_CACHE_DIR")), path, key) // the book's sequence, shared with plan and apply
+		noncePath = exchange.NonceFile(cache.Root(e.getenv("ORDERFORM_CACHE_DIR")), path, key) // the book's sequence, shared with plan and apply
 	}
 	c, err := gemini.New(gemini.Config{BaseURL: url, APIKey: key, APISecret: secret, PrivateRate: -1, PublicRate: -1, NonceFile: noncePath})
 	if err != nil {

@@ -1,16 +1,11 @@
-package exchange
+package cache
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
-	"orderform/internal/atomicfile"
 	"orderform/plan"
 )
 
@@ -27,35 +22,20 @@ import (
 //   - just before the oldest order of orderform's that was live at T (it may
 //     close later, and the history lists orders by when they were placed),
 //     and
-//   - T less historyMargin, for an order placed by another process around T,
+//   - T less a margin (10 minutes, exchange.WithHistoryMargin), for an order placed by another process around T,
 //     live during the walk yet not in the book that was read.
 //
 // T is known from below only: the newest timestamp among the live orders
-// read (each placed before the book was read), or the exchange's clock as the client
-// learned it from its answers (gemini.Client.ClockBounds), whichever is
+// read (each placed before the book was read), or the exchange's clock as
+// the client learned it from its answers (gemini.Client.ClockBounds), whichever is
 // later. Neither can run ahead of the exchange, so a fast local clock moves
 // no cursor past an order. A lost or damaged cache only costs a full walk.
-// historyMargin is how far before the last read the next walk starts,
-// unless the context says otherwise (WithHistoryMargin).
-const historyMargin = 10 * time.Minute
 
-type historyMarginKey struct{}
-
-// WithHistoryMargin returns ctx under which history walks start margin
-// before the last read instead of 10 minutes. Only tests that place nothing
-// beside the run under test use it (0), to exercise the cursor rules alone.
-func WithHistoryMargin(ctx context.Context, margin time.Duration) context.Context {
-	return context.WithValue(ctx, historyMarginKey{}, margin)
-}
-
-func marginOf(ctx context.Context) time.Duration {
-	if m, ok := ctx.Value(historyMarginKey{}).(time.Duration); ok {
-		return m
-	}
-	return historyMargin
-}
-
-type historyCache struct {
+// History is the closed-order history cache of one symbol, loaded by
+// Store.History.
+type History struct {
+	store   Store
+	symbol  string
 	path    string
 	Version int   `json:"version"`
 	Since   int64 `json:"since"`  // ORDERFORM_HISTORY_SINCE it was built with
@@ -65,37 +45,38 @@ type historyCache struct {
 	Orders map[string][]plan.LiveOrder `json:"orders"`
 }
 
-// historyCacheVersion 2 keeps every order that counts per client order id;
+// historyVersion 2 keeps every order that counts per client order id;
 // version 1 kept only the newest, and is rebuilt by a full walk.
-const historyCacheVersion = 2
+const historyVersion = 2
 
 var cacheableSymbol = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
 
-// loadHistoryCache returns the symbol's cache, or an empty one starting at
-// since when there is none, it is damaged, or it was built from another
-// start.
-func loadHistoryCache(dir, symbol string, since int64) *historyCache {
-	c := &historyCache{Version: historyCacheVersion, Since: since, Cursor: since, Orders: map[string][]plan.LiveOrder{}}
-	if dir == "" || !cacheableSymbol.MatchString(symbol) {
+// History returns the symbol's cache, or an empty one starting at since
+// when there is none, it is damaged, or it was built from another start.
+func (d Store) History(symbol string, since int64) *History {
+	c := &History{store: d, symbol: symbol, Version: historyVersion, Since: since, Cursor: since, Orders: map[string][]plan.LiveOrder{}}
+	if !cacheableSymbol.MatchString(symbol) {
 		return c
 	}
-	c.path = filepath.Join(dir, "history", symbol+".json")
-	b, err := os.ReadFile(c.path)
-	if err != nil {
-		return c
-	}
-	var disk historyCache
-	if json.Unmarshal(b, &disk) != nil || disk.Version != historyCacheVersion || disk.Since != since || disk.Orders == nil || disk.Cursor < since {
+	c.path = d.file("history", symbol+".json")
+	var disk History
+	if !read(c.path, &disk) || disk.Version != historyVersion || disk.Since != since || disk.Orders == nil || disk.Cursor < since {
 		return c
 	}
 	c.Cursor, c.Orders = disk.Cursor, disk.Orders
 	return c
 }
 
-// add records the closed orders of a walk: every one under an of: client
+// HistoryCursor is where the next history walk of symbol starts (Unix ms
+// on the exchange's clock), from the cache in dir; since when there is none.
+func HistoryCursor(dir, symbol string, since int64) int64 {
+	return Open(dir, nil).History(symbol, since).Cursor
+}
+
+// Add records the closed orders of a walk: every one under an of: client
 // order id, once (a walk from the cursor reads some again), then compacts
 // what each id keeps.
-func (c *historyCache) add(orders []plan.LiveOrder) {
+func (c *History) Add(orders []plan.LiveOrder) {
 	touched := map[string]bool{}
 	for _, o := range orders {
 		if o.IsLive || !strings.HasPrefix(o.ClientOrderID, plan.IDPrefix) {
@@ -112,22 +93,22 @@ func (c *historyCache) add(orders []plan.LiveOrder) {
 		touched[o.ClientOrderID] = true
 	}
 	for id := range touched {
-		c.Orders[id] = compactHistory(c.Orders[id])
+		c.Orders[id] = compact(c.Orders[id])
 	}
 }
 
-// compactHistory keeps, of one client order id's closed orders, what fill
+// compact keeps, of one client order id's closed orders, what fill
 // accounting (plan/fills.go) reads: the newest order (what the address last
 // did), the newest one that filled completely (it ended a cycle, and with
 // on_fill = "done" the address), and every order with a fill placed after
 // it (the current cycle). Orders before a complete fill belong to cycles
 // that are over; cancels that filled nothing change no amount.
-func compactHistory(hs []plan.LiveOrder) []plan.LiveOrder {
+func compact(hs []plan.LiveOrder) []plan.LiveOrder {
 	slices.SortFunc(hs, func(a, b plan.LiveOrder) int {
 		switch {
-		case newer(b, a):
+		case Newer(b, a):
 			return -1
-		case newer(a, b):
+		case Newer(a, b):
 			return 1
 		}
 		return 0
@@ -147,10 +128,23 @@ func compactHistory(hs []plan.LiveOrder) []plan.LiveOrder {
 	return out
 }
 
-// advance moves the cursor after a walk, given the orders live when the
+// Newer reports whether a was placed after b, in the order the exchange's
+// history lists orders (timestamp, then order id).
+func Newer(a, b plan.LiveOrder) bool {
+	if a.TimestampMS != b.TimestampMS {
+		return a.TimestampMS > b.TimestampMS
+	}
+	if len(a.OrderID) != len(b.OrderID) {
+		return len(a.OrderID) > len(b.OrderID)
+	}
+	return a.OrderID > b.OrderID
+}
+
+// Advance moves the cursor after a walk, given the orders live when the
 // book was read and readAt, a time on the exchange's clock (Unix ms) not
 // after the read; 0 when unknown, which keeps the cursor where it is.
-func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int64, margin time.Duration) {
+// margin is how far before readAt the next walk starts (see above).
+func (c *History) Advance(live []plan.LiveOrder, symbol string, readAt int64, margin time.Duration) {
 	if readAt <= 0 {
 		return
 	}
@@ -165,17 +159,7 @@ func (c *historyCache) advance(live []plan.LiveOrder, symbol string, readAt int6
 	c.Cursor = max(cursor, c.Since)
 }
 
-func (c *historyCache) save() {
-	if c.path == "" {
-		return
-	}
-	if b, err := json.Marshal(c); err == nil {
-		_ = atomicfile.Write(c.path, b) // only a cache
-	}
-}
-
-// HistoryCursor is where the next history walk of symbol starts (Unix ms
-// on the exchange's clock), from the cache in dir; since when there is none.
-func HistoryCursor(dir, symbol string, since int64) int64 {
-	return loadHistoryCache(dir, symbol, since).Cursor
+// Save writes the cache (see the package comment for failures).
+func (c *History) Save() {
+	c.store.save("history of "+c.symbol, c.path, c, false)
 }
