@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -37,7 +38,7 @@ func cmdApply(e *cliEnv, args []string) error {
 		return exitWith(code)
 	}
 	return withStream(e, *jsonOut, func() error {
-		return exitWith(applyCommand(e, rest, vf, lf, sel, *autoApprove, *jsonOut, *noColor, *allowChange, *destroy))
+		return applyCommand(e, rest, vf, lf, sel, *autoApprove, *jsonOut, *noColor, *allowChange, *destroy)
 	})
 }
 
@@ -56,30 +57,26 @@ func withStream(e *cliEnv, on bool, run func() error) error {
 	return exitWith(code)
 }
 
-func applyCommand(e *cliEnv, rest []string, vf varFlags, lf lockFlags, sel selection, autoApprove, jsonOut, noColor, allowChange, destroy bool) int {
-	arg, ok := oneDir(e, "apply", rest)
-	if !ok {
-		return exitError
+func applyCommand(e *cliEnv, rest []string, vf varFlags, lf lockFlags, sel selection, autoApprove, jsonOut, noColor, allowChange, destroy bool) error {
+	arg, err := dirArg("apply", rest)
+	if err != nil {
+		return err
 	}
 	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
 		if len(vf.args) > 0 || len(sel.targets) > 0 || len(sel.replaces) > 0 {
-			fmt.Fprintln(e.stderr, "Error: a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
-			return exitError
+			return errors.New("a saved plan is applied exactly as saved: -var, -var-file, -target and -replace belong to `orderform plan -out`.")
 		}
 		if destroy {
-			fmt.Fprintln(e.stderr, "Error: -destroy belongs to `orderform apply DIR` (or `orderform plan -destroy -out`): a saved plan is applied exactly as saved.")
-			return exitError
+			return errors.New("-destroy belongs to `orderform apply DIR` (or `orderform plan -destroy -out`): a saved plan is applied exactly as saved.")
 		}
 		return applySaved(e, arg, lf, jsonOut, noColor, allowChange)
 	}
 	if allowChange {
-		fmt.Fprintln(e.stderr, "Error: -allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
-		return exitError
+		return errors.New("-allow-config-change applies to a saved plan file; `orderform apply DIR` always plans from the configuration as it is.")
 	}
 	if destroy {
 		if len(sel.replaces) > 0 {
-			fmt.Fprintln(e.stderr, "Error: -replace places orders again, -destroy cancels them all: use one or the other.")
-			return exitError
+			return errors.New("-replace places orders again, -destroy cancels them all: use one or the other.")
 		}
 		return applyDir(e, destroyRequest(arg, vf, &lf, sel.targets, autoApprove, jsonOut, noColor))
 	}
@@ -98,10 +95,9 @@ type applyRequest struct {
 }
 
 // applyDir plans, shows the plan, asks, and applies.
-func applyDir(e *cliEnv, req applyRequest) int {
+func applyDir(e *cliEnv, req applyRequest) error {
 	if req.jsonOut && !req.autoApprove {
-		fmt.Fprintln(e.stderr, "Error: -json needs -auto-approve (or a saved plan file): there is no prompt to answer in JSON mode.")
-		return exitError
+		return errors.New("-json needs -auto-approve (or a saved plan file): there is no prompt to answer in JSON mode.")
 	}
 	out := e.stdout
 	if req.jsonOut {
@@ -111,7 +107,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	req.opts.trade = true
 	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
 	if r == nil {
-		return exitError
+		return errReported
 	}
 	if e.stream != nil {
 		e.stream.files = r.cfg.Files
@@ -120,7 +116,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
-		return exitError
+		return errReported
 	}
 	printExchangeHeader(out, r.plan.Target)
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
@@ -128,13 +124,12 @@ func applyDir(e *cliEnv, req applyRequest) int {
 		if e.stream != nil {
 			e.stream.summary(nil, true, "No changes. The book matches the configuration.")
 		}
-		return exitOK
+		return nil
 	}
 	// Only now is there something to approve: with nothing to do, apply
 	// needs no terminal (as Terraform does not prompt without changes).
 	if !req.autoApprove && !interactive(e) {
-		fmt.Fprintln(e.stderr, "Error: no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file. Nothing was changed.")
-		return exitError
+		return errors.New("no terminal to ask for approval: pass -auto-approve, or save a plan with `orderform plan -out=FILE` and apply the file. Nothing was changed.")
 	}
 	if !req.autoApprove && !confirm(e, req.title, req.detail, r.plan.Target, color) {
 		verb := "Apply"
@@ -142,7 +137,7 @@ func applyDir(e *cliEnv, req applyRequest) int {
 			verb = "Destroy"
 		}
 		fmt.Fprintf(e.stdout, "%s cancelled. Nothing was changed.\n", verb)
-		return exitError
+		return errDeclined
 	}
 	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)
 }
@@ -151,11 +146,10 @@ func applyDir(e *cliEnv, req applyRequest) int {
 // a plan that is expired, aimed at another target, stale, or made from a
 // configuration that has changed since (unless allowChange), and then does
 // exactly the saved actions, checking the market once more before sending.
-func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) int {
+func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowChange bool) error {
 	s, err := plan.Load(path)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	out := e.stdout
 	if jsonOut {
@@ -164,26 +158,23 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	color := useColor(e, noColor || jsonOut, out)
 	conn, err := exchange.ConnectSaved(e.ctx, e.settings(), s.Target)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	defer conn.Close()
 	if err := s.Verify(conn.PlanKey); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
-		return exitError
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	printExchangeHeader(out, conn.Target)
 	if !configUnchanged(e, path, s, allowChange) {
-		return exitError
+		return errReported
 	}
 	if !requireTrader(e, conn, useColor(e, noColor, e.stderr)) {
-		return exitError
+		return errReported
 	}
 	if lf.enabled {
 		l, err := acquireLock(e.ctx, e, conn.Target, "apply", path, lf.timeout)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return exitError
+			return err
 		}
 		defer l.release()
 	}
@@ -191,7 +182,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
 		views.ReadError(e.stderr, conn.ReadError(err), "DIR")
-		return exitError
+		return errReported
 	}
 	lo := make([]plan.LiveOrder, 0, len(live))
 	for _, o := range live {
@@ -203,14 +194,12 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		// filled: the live orders would not show it, its history does.
 		hist, _, err := exchange.ReadHistory(e.ctx, conn, creates, lo, readAt)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return exitError
+			return err
 		}
 		fp += plan.HistoryFingerprint(s.Plan, hist)
 	}
 	if err := s.Check(time.Now(), conn.Target, fp); err != nil {
-		fmt.Fprintf(e.stderr, "Error: %s: %v\n", path, err)
-		return exitError
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
 	if w := exchange.ClockWarning(conn.Client); w != nil {
@@ -220,7 +209,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		if e.stream != nil {
 			e.stream.summary(nil, true, "No changes. The saved plan has nothing to do.")
 		}
-		return exitOK
+		return nil
 	}
 	return execute(e, conn, s.Plan, readAt, jsonOut, color)
 }
@@ -260,7 +249,7 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 
 // execute carries out a plan and reports. readAt is the local time just
 // before the book the plan rests on was read.
-func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) int {
+func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) error {
 	meter := apply.NewMeter(p, nil)
 	if e.stream != nil {
 		e.stream.flush() // the plan's warnings, before the events
@@ -299,9 +288,9 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 		rep.Render(e.stdout, color)
 	}
 	if !rep.OK() {
-		return exitError
+		return errReported
 	}
-	return exitOK
+	return nil
 }
 
 // exchangeTimeAtLeast returns a time on the exchange's clock no later than

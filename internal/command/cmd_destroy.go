@@ -22,7 +22,7 @@ func cmdDestroy(e *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		return exitWith(applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor)))
+		return applyDir(e, destroyRequest(dir, vf, &lf, targets, *autoApprove, *jsonOut, *noColor))
 	})
 }
 

@@ -17,6 +17,10 @@ func (c exitCodeError) Error() string { return fmt.Sprintf("exit status %d", int
 // print nothing more.
 var errReported error = exitCodeError(exitError)
 
+// errDeclined ends an apply or destroy whose prompt was answered no: exit
+// 1, the refusal already printed.
+var errDeclined error = exitCodeError(exitError)
+
 // exitWith is the error that ends a command with code: nil for exitOK.
 func exitWith(code int) error {
 	if code == exitOK {
