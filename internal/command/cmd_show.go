@@ -16,7 +16,7 @@ import (
 	"orderform/spec"
 )
 
-func cmdShow(e *cliEnv, args []string) int {
+func cmdShow(e *cliEnv, args []string) error {
 	fs := newFlagSet("show", "[DIR | PLANFILE]", "Show the namespace's live orders and the balances, or a saved plan.", e.stderr)
 	var vf varFlags
 	jsonOut := fs.Bool("json", false, "print JSON")
@@ -24,7 +24,7 @@ func cmdShow(e *cliEnv, args []string) int {
 	vf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
 	if !*jsonOut {
 		return showArg(e, rest, vf, false, *noColor)
@@ -33,24 +33,25 @@ func cmdShow(e *cliEnv, args []string) int {
 	// could be shown, one with the errors (a plan document for a plan
 	// file).
 	rec := e.recordErrors()
-	code = showArg(e, rest, vf, true, *noColor)
+	err := showArg(e, rest, vf, true, *noColor)
 	if e.docWritten {
-		return code
+		return err
 	}
+	code = reportError(e, err) // into rec, for the document
 	if len(rest) == 1 && isRegularFile(rest[0]) && !strings.HasSuffix(rest[0], ".hcl") {
 		if plan.RenderJSON(e.stdout, &plan.Plan{Errored: true}, rec.diags) != nil {
-			return exitError
+			return errReported
 		}
-		return code
+		return exitWith(code)
 	}
 	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
 	for _, d := range rec.diags {
 		v.Diagnostics = append(v.Diagnostics, diagJSON(nil, d))
 	}
 	if writeJSON(e.stdout, v) != nil {
-		return exitError
+		return errReported
 	}
-	return code
+	return exitWith(code)
 }
 
 func isRegularFile(path string) bool {
@@ -58,10 +59,10 @@ func isRegularFile(path string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func showArg(e *cliEnv, rest []string, vf varFlags, jsonOut, noColor bool) int {
-	arg, ok := oneDir(e, "show", rest)
-	if !ok {
-		return exitError
+func showArg(e *cliEnv, rest []string, vf varFlags, jsonOut, noColor bool) error {
+	arg, err := dirArg("show", rest)
+	if err != nil {
+		return err
 	}
 	if isRegularFile(arg) {
 		return showPlanFile(e, arg, jsonOut, useColor(e, noColor || jsonOut, e.stdout))
@@ -69,19 +70,17 @@ func showArg(e *cliEnv, rest []string, vf varFlags, jsonOut, noColor bool) int {
 	return showBook(e, arg, vf.args, jsonOut)
 }
 
-func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
+func showPlanFile(e *cliEnv, path string, jsonOut, color bool) error {
 	s, err := plan.Load(path)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	if jsonOut {
 		e.docWritten = true
 		if err := plan.RenderJSON(e.stdout, s.Plan, nil); err != nil {
-			fmt.Fprintf(e.stderr, "Error: %v\n", err)
-			return exitError
+			return err
 		}
-		return exitOK
+		return nil
 	}
 	fmt.Fprintf(e.stdout, "Saved plan %s\n  for:     %s\n  created: %s\n  expires: %s", path, exchange.DescribeTarget(s.Target), s.CreatedAt.Local().Format(time.RFC3339), s.ExpiresAt.Local().Format(time.RFC3339))
 	if time.Now().After(s.ExpiresAt) {
@@ -90,7 +89,7 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) int {
 	fmt.Fprintln(e.stdout)
 	fmt.Fprintln(e.stdout)
 	plan.RenderHuman(e.stdout, s.Plan, plan.RenderOptions{Color: color})
-	return exitOK
+	return nil
 }
 
 // liveView is `show -json DIR`.
@@ -138,11 +137,11 @@ type balanceView struct {
 
 // showBook is `show [-json] DIR`: the namespace's live orders and the
 // balances.
-func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
+func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vars})
 	if diags.HasErrors() {
 		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, false, e.stderr))
-		return exitError
+		return errReported
 	}
 	orders, _ := cfg.Orders(nil) // addresses are known without the network
 	addr := map[string]string{}
@@ -156,19 +155,18 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	}
 	conn, err := exchange.Connect(e.ctx, e.settings(), cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	defer conn.Close()
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
 		views.ReadError(e.stderr, conn.ReadError(err), dir)
-		return exitError
+		return errReported
 	}
 	bals, err := conn.Client.Balances(e.ctx)
 	if err != nil {
 		views.ReadError(e.stderr, conn.ReadError(err), dir)
-		return exitError
+		return errReported
 	}
 	target := conn.Target
 	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
@@ -200,12 +198,12 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) int {
 	if jsonOut {
 		e.docWritten = true
 		if err := writeJSON(e.stdout, v); err != nil {
-			return exitError
+			return errReported
 		}
-		return exitOK
+		return nil
 	}
 	renderLive(e.stdout, v)
-	return exitOK
+	return nil
 }
 
 // bookRow is a managed live order as show lists it: at its address (""

@@ -21,7 +21,7 @@ import (
 	"orderform/spec"
 )
 
-func cmdWatch(e *cliEnv, args []string) int {
+func cmdWatch(e *cliEnv, args []string) error {
 	fs := newFlagSet("watch", "[DIR]", "Keep the book matching the configuration in DIR: plan and apply every -interval, and soon after the\nmarket moves past a reprice_tolerance or an order of the namespace fills, within the watch block's churn limits.\nCtrl-C or SIGTERM finishes the cycle in flight and exits 0.", e.stderr)
 	var (
 		vf         varFlags
@@ -36,19 +36,17 @@ func cmdWatch(e *cliEnv, args []string) int {
 	lf.register(fs)
 	rest, code, ok := parseFlags(fs, args)
 	if !ok {
-		return code
+		return exitWith(code)
 	}
-	dir, ok := oneDir(e, "watch", rest)
-	if !ok {
-		return exitError
+	dir, err := dirArg("watch", rest)
+	if err != nil {
+		return err
 	}
 	if *interval < 10*time.Millisecond {
-		fmt.Fprintln(e.stderr, "Error: -interval must be at least 10ms.")
-		return exitError
+		return errors.New("-interval must be at least 10ms.")
 	}
 	if *listen != "" && !sim.IsLoopback(*listen) {
-		fmt.Fprintf(e.stderr, "Error: -listen %s is not a loopback address: /healthz and /metrics have no authentication; listen on 127.0.0.1 and let the scraper or a proxy reach it.\n", *listen)
-		return exitError
+		return fmt.Errorf("-listen %s is not a loopback address: /healthz and /metrics have no authentication; listen on 127.0.0.1 and let the scraper or a proxy reach it.", *listen)
 	}
 	wr := &watchRun{e: e, dir: dir, vars: vf.args, lock: lf, color: useColor(e, *noColor, e.stderr)}
 	opts := watch.Options{
@@ -68,23 +66,20 @@ func cmdWatch(e *cliEnv, args []string) int {
 	}
 	w, err := watch.New(opts)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		return exitError
+		return err
 	}
 	if *listen != "" {
 		stop, addr, err := serveWatch(*listen, w.Handler())
 		if err != nil {
-			fmt.Fprintf(e.stderr, "Error: -listen: %v\n", err)
-			return exitError
+			return fmt.Errorf("-listen: %w", err)
 		}
 		defer stop()
 		fmt.Fprintf(e.stderr, "Serving /healthz and /metrics on http://%s\n", addr)
 	}
 	if err := w.Run(e.ctx); err != nil {
-		fmt.Fprintf(e.stderr, "Error: watch stopped: %v\n", err)
-		return exitError
+		return fmt.Errorf("watch stopped: %w", err)
 	}
-	return exitOK
+	return nil
 }
 
 // watchTestOptions, set by tests only, adjusts the watch loop's options

@@ -61,8 +61,3 @@ func reportError(e *cliEnv, err error) int {
 	fmt.Fprintf(e.stderr, "Error: %v\n", err)
 	return exitError
 }
-
-// legacy adapts a command body that still returns an exit code.
-func legacy(run func(e *cliEnv, args []string) int) func(e *cliEnv, args []string) error {
-	return func(e *cliEnv, args []string) error { return exitWith(run(e, args)) }
-}

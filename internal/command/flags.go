@@ -76,17 +76,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (rest []string, code int, ok bo
 	return positional, exitOK, true
 }
 
-// oneDir returns the single directory argument, "." by default; on
-// failure it has reported why.
-func oneDir(e *cliEnv, cmd string, rest []string) (string, bool) {
-	dir, err := dirArg(cmd, rest)
-	if err != nil {
-		reportError(e, err)
-		return "", false
-	}
-	return dir, true
-}
-
 // dirArg is the single directory argument, "." by default.
 func dirArg(cmd string, rest []string) (string, error) {
 	switch len(rest) {
