@@ -12,7 +12,6 @@ import (
 
 	"orderform/apply"
 	"orderform/gemini"
-	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -105,9 +104,9 @@ func applyDir(e *cliEnv, req applyRequest) error {
 	}
 	color := useColor(e, req.noColor || req.jsonOut, out)
 	req.opts.trade = true
-	r := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
-	if r == nil {
-		return errReported
+	r, err := makePlan(e, req.opts, useColor(e, req.noColor, e.stderr))
+	if err != nil {
+		return err
 	}
 	if e.stream != nil {
 		e.stream.files = r.cfg.Files
@@ -168,8 +167,8 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	if !configUnchanged(e, path, s, allowChange) {
 		return errReported
 	}
-	if !requireTrader(e, conn, useColor(e, noColor, e.stderr)) {
-		return errReported
+	if err := requireTrader(e, conn, useColor(e, noColor, e.stderr)); err != nil {
+		return err
 	}
 	if lf.enabled {
 		l, err := acquireLock(e.ctx, e, conn.Target, "apply", path, lf.timeout)
@@ -181,8 +180,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	readAt := time.Now()
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		views.ReadError(e.stderr, conn.ReadError(err), "DIR")
-		return errReported
+		return &readFailure{conn.ReadError(err), "DIR"}
 	}
 	lo := make([]plan.LiveOrder, 0, len(live))
 	for _, o := range live {

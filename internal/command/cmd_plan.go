@@ -62,9 +62,9 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 		return fmt.Errorf("-out-expiry must be positive, got %s", expiry)
 	}
 	color := useColor(e, noColor || jsonOut, e.stdout)
-	r := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: destroy}, color)
-	if r == nil {
-		return errReported
+	r, err := makePlan(e, planOptions{dir: dir, vars: vf.args, targets: sel.targets, replaces: sel.replaces, destroy: destroy}, color)
+	if err != nil {
+		return err
 	}
 	defer r.close()
 	if jsonOut {

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -160,13 +159,11 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 	defer conn.Close()
 	live, err := conn.Client.ActiveOrders(e.ctx)
 	if err != nil {
-		views.ReadError(e.stderr, conn.ReadError(err), dir)
-		return errReported
+		return &readFailure{conn.ReadError(err), dir}
 	}
 	bals, err := conn.Client.Balances(e.ctx)
 	if err != nil {
-		views.ReadError(e.stderr, conn.ReadError(err), dir)
-		return errReported
+		return &readFailure{conn.ReadError(err), dir}
 	}
 	target := conn.Target
 	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}

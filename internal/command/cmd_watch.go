@@ -137,9 +137,10 @@ func (wr *watchRun) cycle(ctx context.Context, req *watch.Request) (rep watch.Re
 	}
 	rep.ConfigDigest = cfg.Digest()
 	var failure error
-	r := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true,
+	r, err := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true,
 		failed: func(err error) { failure = err }}, wr.color)
-	if r == nil {
+	if err != nil {
+		reportError(e, err)
 		switch {
 		case failure == nil: // diagnostics that needed the exchange's data
 			return rep, watch.ConfigError(errors.New("the configuration does not validate against the exchange's data (see the diagnostics)"))
@@ -241,9 +242,10 @@ func (wr *watchRun) apply(ctx context.Context, r *planRun, p *plan.Plan) ([]watc
 func (wr *watchRun) cancelAll(ctx context.Context) ([]watch.Action, watch.Calls, error) {
 	e := wr.env(ctx)
 	var failure error
-	r := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true, destroy: true,
+	r, err := makePlan(e, planOptions{dir: wr.dir, vars: wr.vars, lock: &wr.lock, operation: "watch", trade: true, destroy: true,
 		failed: func(err error) { failure = err }}, wr.color)
-	if r == nil {
+	if err != nil {
+		reportError(e, err)
 		if failure == nil {
 			failure = errors.New("the configuration does not validate (see the diagnostics)")
 		}

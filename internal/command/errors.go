@@ -3,6 +3,9 @@ package command
 import (
 	"errors"
 	"fmt"
+
+	"orderform/internal/command/views"
+	"orderform/internal/exchange"
 )
 
 // exitCodeError ends a command with an exit code and nothing more to
@@ -40,10 +43,22 @@ type commandError struct {
 func (e *commandError) Error() string { return "orderform " + e.cmd + ": " + e.err.Error() }
 func (e *commandError) Unwrap() error { return e.err }
 
+// readFailure is a failure to read the exchange, explained with what to
+// do about it (views.ReadError); dir is the configuration's directory, for
+// the commands it suggests.
+type readFailure struct {
+	re  *exchange.ReadError
+	dir string
+}
+
+func (f *readFailure) Error() string { return f.re.Error() }
+func (f *readFailure) Unwrap() error { return f.re }
+
 // reportError prints err once and returns the process's exit code: the
 // one place an error becomes an exit code. An exitCodeError prints
-// nothing; a commandError prints as itself; any other error is a runtime
-// error, "Error: …" (which a -json command's errorRecorder keeps for its
+// nothing; a commandError prints as itself; diagnostics print as
+// diagnostics and a read error with its explanation; any other error is a
+// runtime error, "Error: …" (which a -json command's errorRecorder keeps for its
 // JSON outcome).
 func reportError(e *cliEnv, err error) int {
 	if err == nil {
@@ -53,8 +68,19 @@ func reportError(e *cliEnv, err error) int {
 	if errors.As(err, &code) {
 		return int(code)
 	}
-	var ce *commandError
-	if errors.As(err, &ce) {
+	var (
+		ce *commandError
+		de *diagsError
+		rf *readFailure
+	)
+	switch {
+	case errors.As(err, &de):
+		printDiagnostics(e.stderr, de.files, de.diags, de.color)
+		return exitError
+	case errors.As(err, &rf):
+		views.ReadError(e.stderr, rf.re, rf.dir)
+		return exitError
+	case errors.As(err, &ce):
 		fmt.Fprintln(e.stderr, ce.Error())
 		return exitError
 	}

@@ -174,8 +174,8 @@ func BenchmarkRender10kChanges(b *testing.B) {
 		env[k] = v
 	}
 	e := &cliEnv{ctx: context.Background(), getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
-	r := makePlan(e, planOptions{dir: sb.dir}, false)
-	if r == nil {
+	r, err := makePlan(e, planOptions{dir: sb.dir}, false)
+	if err != nil {
 		b.Fatal("makePlan failed")
 	}
 	defer r.close()

@@ -1,6 +1,6 @@
 // How plan, apply and destroy make a plan: load the configuration, connect
 // (and lock), read the exchange, compute; failures are typed errors that
-// makePlan reports in one place.
+// reportError prints.
 
 package command
 
@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -72,13 +71,15 @@ func (r *planRun) close() {
 
 // makePlan loads the configuration, reads the exchange and computes the
 // plan. Configuration problems are found before anything touches the
-// network. On failure it has printed why and returns nil.
-func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
+// network. Its error is one reportError prints: the diagnostics (in color
+// when color), a read error explained, or a runtime error.
+func makePlan(e *cliEnv, opts planOptions, color bool) (*planRun, error) {
 	run := &planRun{}
 	err := run.make(e, opts)
 	if err == nil {
-		return run
+		return run, nil
 	}
+	run.close()
 	var (
 		de *diagsError
 		re *exchange.ReadError
@@ -86,24 +87,23 @@ func makePlan(e *cliEnv, opts planOptions, color bool) *planRun {
 	)
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "Error: %v\n", ue)
+		return nil, ue
 	case errors.As(err, &de):
-		printDiagnostics(e.stderr, de.files, de.diags, color)
+		de.color = color
+		return nil, de
 	case errors.As(err, &re):
-		views.ReadError(e.stderr, re, opts.dir)
 		opts.fail(re.Err)
-	default:
-		fmt.Fprintf(e.stderr, "Error: %v\n", err)
-		opts.fail(err)
+		return nil, &readFailure{re, opts.dir}
 	}
-	run.close()
-	return nil
+	opts.fail(err)
+	return nil, err
 }
 
 // diagsError is a configuration the plan stopped at: its diagnostics.
 type diagsError struct {
 	files map[string]*hcl.File
 	diags hcl.Diagnostics
+	color bool // print them in color
 }
 
 func (e *diagsError) Error() string { return e.diags.Error() }
@@ -120,12 +120,12 @@ func (e *unknownAddressError) Error() string {
 func (r *planRun) make(e *cliEnv, opts planOptions) error {
 	cfg, diags := spec.Load(opts.dir, spec.Options{Getenv: e.getenv, Vars: opts.vars})
 	if diags.HasErrors() {
-		return &diagsError{configFiles(cfg), diags}
+		return &diagsError{files: configFiles(cfg), diags: diags}
 	}
 	first, d := cfg.Orders(nil) // what is known without the network
 	diags = append(diags, d...)
 	if diags.HasErrors() {
-		return &diagsError{cfg.Files, diags}
+		return &diagsError{files: cfg.Files, diags: diags}
 	}
 	for _, a := range append(append([]string{}, opts.targets...), opts.replaces...) {
 		if !addressKnown(a, first) {
@@ -158,7 +158,7 @@ func (r *planRun) make(e *cliEnv, opts planOptions) error {
 		return err
 	}
 	if diags.HasErrors() {
-		return &diagsError{cfg.Files, diags}
+		return &diagsError{files: cfg.Files, diags: diags}
 	}
 	return r.compute(e, in, snap, diags, now)
 }
