@@ -12,6 +12,7 @@ import (
 
 	"orderform/apply"
 	"orderform/gemini"
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -117,7 +118,7 @@ func applyDir(e *cliEnv, req applyRequest) error {
 		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
 		return errReported
 	}
-	printExchangeHeader(out, r.plan.Target)
+	views.ExchangeHeader(out, r.plan.Target)
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
 		if e.stream != nil {
@@ -163,7 +164,7 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	if err := s.Verify(conn.PlanKey); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	printExchangeHeader(out, conn.Target)
+	views.ExchangeHeader(out, conn.Target)
 	if !configUnchanged(e, path, s, allowChange) {
 		return errReported
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"orderform/internal/command/views"
 	"orderform/plan"
 )
 
@@ -75,7 +76,7 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
 		return errReported
 	}
-	printExchangeHeader(e.stdout, r.plan.Target)
+	views.ExchangeHeader(e.stdout, r.plan.Target)
 	plan.RenderHuman(e.stdout, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if out != "" {
 		if err := savePlan(out, r, expiry); err != nil {

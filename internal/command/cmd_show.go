@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/plan"
 	"orderform/spec"
@@ -43,9 +44,9 @@ func cmdShow(e *cliEnv, args []string) error {
 		}
 		return exitWith(code)
 	}
-	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
+	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []views.JSONDiagnostic{}}
 	for _, d := range rec.diags {
-		v.Diagnostics = append(v.Diagnostics, diagJSON(nil, d))
+		v.Diagnostics = append(v.Diagnostics, views.DiagnosticJSON(nil, d))
 	}
 	if writeJSON(e.stdout, v) != nil {
 		return errReported
@@ -93,12 +94,12 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) error {
 
 // liveView is `show -json DIR`.
 type liveView struct {
-	FormatVersion string        `json:"format_version"`
-	Target        *plan.Target  `json:"target"` // nil when the configuration failed, or the exchange could not be reached
-	Orders        []liveRow     `json:"orders"`
-	LeftAlone     leftAlone     `json:"left_alone"`
-	Balances      []balanceView `json:"balances"`
-	Diagnostics   []jsonDiag    `json:"diagnostics"`
+	FormatVersion string                 `json:"format_version"`
+	Target        *plan.Target           `json:"target"` // nil when the configuration failed, or the exchange could not be reached
+	Orders        []liveRow              `json:"orders"`
+	LeftAlone     leftAlone              `json:"left_alone"`
+	Balances      []balanceView          `json:"balances"`
+	Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
 }
 
 // showFormatVersion is the version of the show -json document: 1.1 added
@@ -166,7 +167,7 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 		return &readFailure{conn.ReadError(err), dir}
 	}
 	target := conn.Target
-	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []jsonDiag{}}
+	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []views.JSONDiagnostic{}}
 	for _, g := range live {
 		o := exchange.LiveFromGemini(g)
 		switch {
@@ -232,7 +233,7 @@ func bookRow(o plan.LiveOrder, address string, sens []string) liveRow {
 }
 
 func renderLive(w io.Writer, v liveView) {
-	printExchangeHeader(w, *v.Target)
+	views.ExchangeHeader(w, *v.Target)
 	if len(v.Orders) == 0 {
 		fmt.Fprintln(w, "No live orders in this namespace.")
 	} else {

@@ -53,85 +53,24 @@ func cmdValidate(e *cliEnv, args []string) error {
 // The JSON document of validate -json, shaped like Terraform's.
 type (
 	validateDoc struct {
-		FormatVersion string     `json:"format_version"`
-		Valid         bool       `json:"valid"`
-		ErrorCount    int        `json:"error_count"`
-		WarningCount  int        `json:"warning_count"`
-		Diagnostics   []jsonDiag `json:"diagnostics"`
-	}
-	jsonDiag struct {
-		Severity string       `json:"severity"` // "error" | "warning"
-		Summary  string       `json:"summary"`
-		Detail   string       `json:"detail"`
-		Range    *jsonRange   `json:"range,omitempty"`
-		Snippet  *jsonSnippet `json:"snippet,omitempty"`
-	}
-	jsonRange struct {
-		Filename string  `json:"filename"`
-		Start    jsonPos `json:"start"`
-		End      jsonPos `json:"end"`
-	}
-	jsonPos struct {
-		Line   int `json:"line"`
-		Column int `json:"column"`
-		Byte   int `json:"byte"`
-	}
-	jsonSnippet struct {
-		Code                 string `json:"code"`
-		StartLine            int    `json:"start_line"`
-		HighlightStartOffset int    `json:"highlight_start_offset"`
-		HighlightEndOffset   int    `json:"highlight_end_offset"`
+		FormatVersion string                 `json:"format_version"`
+		Valid         bool                   `json:"valid"`
+		ErrorCount    int                    `json:"error_count"`
+		WarningCount  int                    `json:"warning_count"`
+		Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
 	}
 )
 
 func validateJSON(files map[string]*hcl.File, diags hcl.Diagnostics) validateDoc {
-	doc := validateDoc{FormatVersion: "1.0", Diagnostics: []jsonDiag{}}
+	doc := validateDoc{FormatVersion: "1.0", Diagnostics: []views.JSONDiagnostic{}}
 	for _, d := range diags {
 		if d.Severity == hcl.DiagWarning {
 			doc.WarningCount++
 		} else {
 			doc.ErrorCount++
 		}
-		doc.Diagnostics = append(doc.Diagnostics, diagJSON(files, d))
+		doc.Diagnostics = append(doc.Diagnostics, views.DiagnosticJSON(files, d))
 	}
 	doc.Valid = doc.ErrorCount == 0
 	return doc
-}
-
-// diagJSON is d in the JSON shape every -json output shares
-// (docs/json-format.md, "Diagnostics"), with the source line of its range
-// when files hold it.
-func diagJSON(files map[string]*hcl.File, d *hcl.Diagnostic) jsonDiag {
-	jd := jsonDiag{Severity: "error", Summary: d.Summary, Detail: d.Detail}
-	if d.Severity == hcl.DiagWarning {
-		jd.Severity = "warning"
-	}
-	if r := d.Subject; r != nil {
-		jd.Range = &jsonRange{
-			Filename: r.Filename,
-			Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
-			End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
-		}
-		jd.Snippet = snippetOf(files, *r)
-	}
-	return jd
-}
-
-// snippetOf is the source line of r's start, with the highlighted part as
-// byte offsets into it, or nil when the source is not available.
-func snippetOf(files map[string]*hcl.File, r hcl.Range) *jsonSnippet {
-	f := files[r.Filename]
-	if f == nil {
-		return nil
-	}
-	line, start, ok := sourceLine(f.Bytes, r.Start.Line)
-	if !ok {
-		return nil
-	}
-	hs := clamp(r.Start.Byte-start, 0, len(line))
-	he := len(line)
-	if r.End.Line == r.Start.Line {
-		he = clamp(r.End.Byte-start, hs, len(line))
-	}
-	return &jsonSnippet{Code: line, StartLine: r.Start.Line, HighlightStartOffset: hs, HighlightEndOffset: he}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"orderform/apply"
+	"orderform/internal/command/views"
 )
 
 // writeJSON writes v as one indented JSON document, the shape of every
@@ -70,8 +71,8 @@ type (
 		Orderform     string `json:"orderform"`
 	}
 	streamDiagnostic struct {
-		Type       string   `json:"type"` // "diagnostic"
-		Diagnostic jsonDiag `json:"diagnostic"`
+		Type       string               `json:"type"` // "diagnostic"
+		Diagnostic views.JSONDiagnostic `json:"diagnostic"`
 	}
 	streamSummary struct {
 		Type        string        `json:"type"` // "summary"
@@ -114,7 +115,7 @@ func (s *applyStream) line(v any) {
 // flush writes the diagnostics reported since the last flush.
 func (s *applyStream) flush() {
 	for _, d := range s.rec.diags[s.written:] {
-		s.line(streamDiagnostic{Type: "diagnostic", Diagnostic: diagJSON(s.files, d)})
+		s.line(streamDiagnostic{Type: "diagnostic", Diagnostic: views.DiagnosticJSON(s.files, d)})
 	}
 	s.written = len(s.rec.diags)
 }

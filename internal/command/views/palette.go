@@ -1,5 +1,7 @@
-// Package views holds what the commands print for people: the one palette,
-// and the explanations of failures the exchange layer reports as values.
+// Package views holds what the commands print: the one palette, the
+// diagnostics (as text and in the JSON shape every -json output shares),
+// the exchange header, and the explanations of failures the exchange
+// layer reports as values.
 package views
 
 import "github.com/fatih/color"

@@ -1,56 +1,27 @@
-package command
+package views
 
 import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/fatih/color"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/mattn/go-isatty"
-
-	"orderform/internal/command/views"
-	"orderform/internal/exchange"
-	"orderform/plan"
 )
 
-// useColor decides once, at the edge, whether output to w is colored:
-// -no-color wins, then a non-empty NO_COLOR, then whether w is a terminal.
-func useColor(e *cliEnv, noColorFlag bool, w io.Writer) bool {
-	if noColorFlag || e.getenv("NO_COLOR") != "" || e.getenv("TERM") == "dumb" {
-		return false
-	}
-	return isTerminal(w)
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-}
-
-// printDiagnostics writes diags the way Terraform does: the severity and
+// Diagnostics writes diags the way Terraform does: the severity and
 // summary, where (file:line:col), the source line with the subject
 // underlined, and the detail. files supplies the source lines; a
 // diagnostic whose file is unknown is printed without a snippet.
-func printDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, useColor bool) {
-	if rec, ok := w.(*errorRecorder); ok { // a -json command keeps them for stdout
-		rec.diags = append(rec.diags, diags...)
-		rec.quiet = true
-		defer func() { rec.quiet = false }()
-	}
-	p := views.NewPalette(useColor)
+func Diagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, useColor bool) {
+	p := NewPalette(useColor)
 	for _, d := range diags {
 		printDiagnostic(w, files, d, p)
 	}
 }
 
-func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic, p views.Palette) {
+func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic, p Palette) {
 	label, style := "Error: ", p.Err
 	if d.Severity == hcl.DiagWarning {
 		label, style = "Warning: ", p.Warn
@@ -72,7 +43,7 @@ func printDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic,
 
 // printSnippet prints the subject's first line with its range underlined:
 // a line of carets beneath it, and with color the range itself underlined.
-func printSnippet(w io.Writer, src []byte, r hcl.Range, caret *color.Color, p views.Palette) {
+func printSnippet(w io.Writer, src []byte, r hcl.Range, caret *color.Color, p Palette) {
 	line, lineStart, ok := sourceLine(src, r.Start.Line)
 	if !ok {
 		return
@@ -130,10 +101,4 @@ func sourceLine(src []byte, n int) (string, int, bool) {
 
 func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))
-}
-
-// printExchangeHeader is the line that opens plan, apply and show: which
-// exchange, account and namespace they are about.
-func printExchangeHeader(w io.Writer, t plan.Target) {
-	fmt.Fprintf(w, "Exchange: %s\n\n", exchange.DescribeTarget(t))
 }
