@@ -253,12 +253,12 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 	if e.stream != nil {
 		e.stream.flush() // the plan's warnings, before the events
 	}
-	var progress *progressView
+	var progress *views.Progress
 	hooks := meter.Hooks(apply.JSONHooks(e.stdout))
 	if !jsonOut {
 		fmt.Fprintln(e.stdout)
-		progress = &progressView{w: e.stdout, m: meter, tty: isTerminal(e.stdout)}
-		hooks = progress.hooks(apply.TextHooks(e.stdout))
+		progress = views.NewProgress(e.stdout, meter, isTerminal(e.stdout))
+		hooks = progress.Hooks(apply.TextHooks(e.stdout))
 	}
 	rep := apply.Apply(e.ctx, exchange.NewAdapter(conn), p, apply.Options{
 		Namespace: p.Target.Namespace,
@@ -272,7 +272,7 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 		Concurrency: 1,
 	})
 	if progress != nil {
-		progress.done()
+		progress.Done()
 	}
 	if p.Destroy {
 		rep.Verb = "Destroy"

@@ -1,4 +1,4 @@
-package command
+package views
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"orderform/plan"
 )
 
-// feedProgress runs n placements through a progressView, each taking a
+// feedProgress runs n placements through a Progress view, each taking a
 // second on a fake clock, and returns what it wrote.
 func feedProgress(t *testing.T, n int, tty bool) string {
 	t.Helper()
@@ -23,8 +23,8 @@ func feedProgress(t *testing.T, n int, tty bool) string {
 		p.Actions = append(p.Actions, plan.Action{Kind: plan.Create, Address: fmt.Sprintf("order.g[%d]", i)})
 	}
 	var b strings.Builder
-	v := &progressView{w: &b, m: apply.NewMeter(p, clock), tty: tty}
-	h := v.hooks(apply.Hooks{
+	v := NewProgress(&b, apply.NewMeter(p, clock), tty)
+	h := v.Hooks(apply.Hooks{
 		Start:    func(ev apply.Event) { fmt.Fprintf(&b, "%s: Placing...\n", ev.Address) },
 		Complete: func(ev apply.Event) { fmt.Fprintf(&b, "%s: Placed\n", ev.Address) },
 	})
@@ -35,7 +35,7 @@ func feedProgress(t *testing.T, n int, tty bool) string {
 		ev.Outcome = apply.StatusPlaced
 		h.Complete(ev)
 	}
-	v.done()
+	v.Done()
 	return b.String()
 }
 

@@ -1,4 +1,4 @@
-package command
+package views
 
 import (
 	"fmt"
@@ -12,13 +12,13 @@ import (
 // handful of orders needs no counter.
 const progressMin = 6
 
-// progressView shows an apply's progress, read from an apply.Meter, beside
+// Progress shows an apply's progress, read from an apply.Meter, beside
 // the line per event: on a terminal one status line, redrawn in place under
 // the event lines; elsewhere a plain line at every tenth of the work, so a
 // log gets about ten:
 //
 //	Progress: 12/200 orders, 3.1/s, about 1m1s left
-type progressView struct {
+type Progress struct {
 	w     io.Writer
 	m     *apply.Meter
 	tty   bool
@@ -27,9 +27,15 @@ type progressView struct {
 	last  int  // plain lines: the done count of the last one
 }
 
-// hooks wraps the text hooks writing to v.w so that progress is shown
+// NewProgress is the progress view of an apply writing to w, a terminal
+// when tty, read from m.
+func NewProgress(w io.Writer, m *apply.Meter, tty bool) *Progress {
+	return &Progress{w: w, m: m, tty: tty}
+}
+
+// Hooks wraps the text hooks writing to v.w so that progress is shown
 // between and beside their lines.
-func (v *progressView) hooks(text apply.Hooks) apply.Hooks {
+func (v *Progress) Hooks(text apply.Hooks) apply.Hooks {
 	wrap := func(f func(apply.Event)) func(apply.Event) {
 		return func(ev apply.Event) {
 			v.clear()
@@ -45,14 +51,14 @@ func (v *progressView) hooks(text apply.Hooks) apply.Hooks {
 }
 
 // clear removes the status line before an event line is written.
-func (v *progressView) clear() {
+func (v *Progress) clear() {
 	if v.tty && v.shown {
 		fmt.Fprint(v.w, "\r\x1b[K")
 		v.shown = false
 	}
 }
 
-func (v *progressView) show() {
+func (v *Progress) show() {
 	s := v.m.Snapshot()
 	if s.Total < progressMin {
 		return
@@ -89,5 +95,5 @@ func progressText(s apply.MeterState) string {
 	return t
 }
 
-// done ends the view: the status line is cleared.
-func (v *progressView) done() { v.clear() }
+// Done ends the view: the status line is cleared.
+func (v *Progress) Done() { v.clear() }
