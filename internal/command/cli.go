@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"orderform/internal/command/views"
 	"orderform/internal/simcli"
 )
 
@@ -23,7 +24,7 @@ type cliEnv struct {
 	stderr io.Writer
 	// stream, set by apply -json and destroy -json, is the JSON stream
 	// on stdout.
-	stream *applyStream
+	stream *views.Stream
 	// docWritten is set once a -json command has written its document.
 	docWritten bool
 }
@@ -127,7 +128,7 @@ func cmdVersion(e *cliEnv, args []string) error {
 	}
 	v := buildVersion(readBuildInfo(), version)
 	if *jsonOut {
-		writeJSON(e.stdout, v)
+		views.WriteJSON(e.stdout, v)
 		return nil
 	}
 	fmt.Fprintln(e.stdout, v.line())

@@ -53,7 +53,7 @@ func withStream(e *cliEnv, on bool, run func() error) error {
 	// The error is reported before the stream ends, so that the summary
 	// carries it.
 	code := reportError(e, run())
-	s.end(code)
+	s.End(code == exitOK)
 	return exitWith(code)
 }
 
@@ -110,10 +110,10 @@ func applyDir(e *cliEnv, req applyRequest) error {
 		return err
 	}
 	if e.stream != nil {
-		e.stream.files = r.cfg.Files
+		e.stream.Files = r.cfg.Files
 	}
 	defer r.close()
-	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
+	views.Diagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
 		return errReported
@@ -122,7 +122,7 @@ func applyDir(e *cliEnv, req applyRequest) error {
 	plan.RenderHuman(out, r.plan, plan.RenderOptions{Color: color, Sensitive: r.cfg.SensitiveValues()})
 	if !r.plan.HasChanges() {
 		if e.stream != nil {
-			e.stream.summary(nil, true, "No changes. The book matches the configuration.")
+			e.stream.Summary(nil, true, "No changes. The book matches the configuration.")
 		}
 		return nil
 	}
@@ -202,11 +202,11 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 	}
 	plan.RenderHuman(out, s.Plan, plan.RenderOptions{Color: color})
 	if w := exchange.ClockWarning(conn.Client); w != nil {
-		printDiagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
+		views.Diagnostics(e.stderr, nil, hcl.Diagnostics{w}, useColor(e, noColor, e.stderr))
 	}
 	if !s.Plan.HasChanges() {
 		if e.stream != nil {
-			e.stream.summary(nil, true, "No changes. The saved plan has nothing to do.")
+			e.stream.Summary(nil, true, "No changes. The saved plan has nothing to do.")
 		}
 		return nil
 	}
@@ -251,7 +251,7 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jsonOut, color bool) error {
 	meter := apply.NewMeter(p, nil)
 	if e.stream != nil {
-		e.stream.flush() // the plan's warnings, before the events
+		e.stream.Flush() // the plan's warnings, before the events
 	}
 	var progress *views.Progress
 	hooks := meter.Hooks(apply.JSONHooks(e.stdout))
@@ -280,7 +280,7 @@ func execute(e *cliEnv, conn *exchange.Conn, p *plan.Plan, readAt time.Time, jso
 	if jsonOut {
 		rep.Render(e.stderr, false)
 		if e.stream != nil {
-			e.stream.summary(rep, rep.OK(), "")
+			e.stream.Summary(rep, rep.OK(), "")
 		}
 	} else {
 		fmt.Fprintln(e.stdout)

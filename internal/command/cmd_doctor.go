@@ -65,7 +65,7 @@ func cmdDoctor(e *cliEnv, args []string) error {
 
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vf.args})
 	if diags.HasErrors() {
-		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
+		views.Diagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
 		d.fail("the configuration in "+dir+" has errors", "fix them (orderform validate "+dir+") and run doctor again")
 		return errReported
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"orderform/internal/atomicfile"
+	"orderform/internal/command/views"
 	"orderform/spec"
 )
 
@@ -69,7 +70,7 @@ func cmdFmt(e *cliEnv, args []string) error {
 			}
 		}
 	}
-	printDiagnostics(e.stderr, files, diags, useColor(e, *noColor, e.stderr))
+	views.Diagnostics(e.stderr, files, diags, useColor(e, *noColor, e.stderr))
 	switch {
 	case failed:
 		return errReported

@@ -42,7 +42,7 @@ func cmdPlan(e *cliEnv, args []string) error {
 	}
 	code = reportError(e, err) // into rec, for the document
 	fail := &plan.Plan{Errored: true, Destroy: *destroy, Targets: sel.targets}
-	if err := plan.RenderJSON(e.stdout, fail, rec.diags); err != nil {
+	if err := plan.RenderJSON(e.stdout, fail, rec.Diags); err != nil {
 		return errReported
 	}
 	return exitWith(code)
@@ -71,7 +71,7 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 	if jsonOut {
 		return planJSON(e, r, out, expiry, detailed)
 	}
-	printDiagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, noColor, e.stderr))
+	views.Diagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, noColor, e.stderr))
 	if r.diags.HasErrors() {
 		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
 		return errReported

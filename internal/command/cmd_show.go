@@ -39,16 +39,16 @@ func cmdShow(e *cliEnv, args []string) error {
 	}
 	code = reportError(e, err) // into rec, for the document
 	if len(rest) == 1 && isRegularFile(rest[0]) && !strings.HasSuffix(rest[0], ".hcl") {
-		if plan.RenderJSON(e.stdout, &plan.Plan{Errored: true}, rec.diags) != nil {
+		if plan.RenderJSON(e.stdout, &plan.Plan{Errored: true}, rec.Diags) != nil {
 			return errReported
 		}
 		return exitWith(code)
 	}
 	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []views.JSONDiagnostic{}}
-	for _, d := range rec.diags {
+	for _, d := range rec.Diags {
 		v.Diagnostics = append(v.Diagnostics, views.DiagnosticJSON(nil, d))
 	}
-	if writeJSON(e.stdout, v) != nil {
+	if views.WriteJSON(e.stdout, v) != nil {
 		return errReported
 	}
 	return exitWith(code)
@@ -140,7 +140,7 @@ type balanceView struct {
 func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vars})
 	if diags.HasErrors() {
-		printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, false, e.stderr))
+		views.Diagnostics(e.stderr, configFiles(cfg), diags, useColor(e, false, e.stderr))
 		return errReported
 	}
 	orders, _ := cfg.Orders(nil) // addresses are known without the network
@@ -195,7 +195,7 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 	sort.Slice(v.Balances, func(i, j int) bool { return v.Balances[i].Currency < v.Balances[j].Currency })
 	if jsonOut {
 		e.docWritten = true
-		if err := writeJSON(e.stdout, v); err != nil {
+		if err := views.WriteJSON(e.stdout, v); err != nil {
 			return errReported
 		}
 		return nil

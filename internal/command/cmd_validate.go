@@ -40,7 +40,7 @@ func cmdValidate(e *cliEnv, args []string) error {
 		}
 		return nil
 	}
-	printDiagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
+	views.Diagnostics(e.stderr, configFiles(cfg), diags, useColor(e, *noColor, e.stderr))
 	if diags.HasErrors() {
 		return errReported
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"orderform/internal/command/views"
 	"orderform/spec"
 )
 
@@ -155,7 +156,7 @@ func TestPrintDiagnosticsColor(t *testing.T) {
 	}
 	var colored bytes.Buffer
 	cfg, diags := spec.Load(dir, spec.Options{Vars: []spec.VarArg{{Value: "size=-1"}}})
-	printDiagnostics(&colored, cfg.Files, diags, true)
+	views.Diagnostics(&colored, cfg.Files, diags, true)
 	if !strings.Contains(colored.String(), "\x1b[") {
 		t.Errorf("no color:\n%q", colored.String())
 	}

@@ -15,6 +15,7 @@ import (
 	"orderform/apply"
 	"orderform/gemini"
 	"orderform/gemini/sim"
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 	"orderform/internal/watch"
 	"orderform/plan"
@@ -132,7 +133,7 @@ func (wr *watchRun) cycle(ctx context.Context, req *watch.Request) (rep watch.Re
 	}
 	cfg, diags := spec.Load(wr.dir, spec.Options{Getenv: e.getenv, Vars: wr.vars})
 	if diags.HasErrors() {
-		printDiagnostics(e.stderr, configFiles(cfg), diags, wr.color)
+		views.Diagnostics(e.stderr, configFiles(cfg), diags, wr.color)
 		return rep, watch.ConfigError(firstError(diags))
 	}
 	rep.ConfigDigest = cfg.Digest()
@@ -153,7 +154,7 @@ func (wr *watchRun) cycle(ctx context.Context, req *watch.Request) (rep watch.Re
 	defer func() { rep.Calls = callsOf(r.conn.Client.Stats()) }()
 	rep.ConfigDigest = r.cfg.Digest()
 	if r.diags.HasErrors() {
-		printDiagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
+		views.Diagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
 		return rep, watch.RefusedError(firstError(r.diags))
 	}
 	if p, err := lockPath(e, r.conn.Target); err == nil {
@@ -253,7 +254,7 @@ func (wr *watchRun) cancelAll(ctx context.Context) ([]watch.Action, watch.Calls,
 	}
 	defer r.close()
 	if r.diags.HasErrors() {
-		printDiagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
+		views.Diagnostics(e.stderr, r.cfg.Files, r.diags, wr.color)
 		return nil, callsOf(r.conn.Client.Stats()), firstError(r.diags)
 	}
 	actions, rp := wr.apply(ctx, r, r.plan)

@@ -58,7 +58,7 @@ func (f *readFailure) Unwrap() error { return f.re }
 // one place an error becomes an exit code. An exitCodeError prints
 // nothing; a commandError prints as itself; diagnostics print as
 // diagnostics and a read error with its explanation; any other error is a
-// runtime error, "Error: …" (which a -json command's errorRecorder keeps for its
+// runtime error, "Error: …" (which a -json command's views.Recorder keeps for its
 // JSON outcome).
 func reportError(e *cliEnv, err error) int {
 	if err == nil {
@@ -75,7 +75,7 @@ func reportError(e *cliEnv, err error) int {
 	)
 	switch {
 	case errors.As(err, &de):
-		printDiagnostics(e.stderr, de.files, de.diags, de.color)
+		views.Diagnostics(e.stderr, de.files, de.diags, de.color)
 		return exitError
 	case errors.As(err, &rf):
 		views.ReadError(e.stderr, rf.re, rf.dir)

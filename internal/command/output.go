@@ -4,10 +4,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
-
-	"orderform/internal/command/views"
 )
 
 // useColor decides once, at the edge, whether output to w is colored:
@@ -26,15 +23,4 @@ func isTerminal(w io.Writer) bool {
 		return false
 	}
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-}
-
-// printDiagnostics writes diags (views.Diagnostics); a -json command's
-// errorRecorder keeps them for its outcome on stdout.
-func printDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, useColor bool) {
-	if rec, ok := w.(*errorRecorder); ok {
-		rec.diags = append(rec.diags, diags...)
-		rec.quiet = true
-		defer func() { rec.quiet = false }()
-	}
-	views.Diagnostics(w, files, diags, useColor)
 }

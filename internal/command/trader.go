@@ -3,6 +3,7 @@ package command
 import (
 	"time"
 
+	"orderform/internal/command/views"
 	"orderform/internal/exchange"
 )
 
@@ -17,6 +18,6 @@ func requireTrader(e *cliEnv, conn *exchange.Conn, color bool) error {
 	if err != nil {
 		return &readFailure{conn.ReadError(err), "DIR"}
 	}
-	printDiagnostics(e.stderr, nil, exchange.KeyWarnings(r), color)
+	views.Diagnostics(e.stderr, nil, exchange.KeyWarnings(r), color)
 	return nil
 }

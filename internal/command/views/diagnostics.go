@@ -13,8 +13,14 @@ import (
 // Diagnostics writes diags the way Terraform does: the severity and
 // summary, where (file:line:col), the source line with the subject
 // underlined, and the detail. files supplies the source lines; a
-// diagnostic whose file is unknown is printed without a snippet.
+// diagnostic whose file is unknown is printed without a snippet. A
+// Recorder (a -json command's stderr) keeps them for the JSON outcome.
 func Diagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, useColor bool) {
+	if rec, ok := w.(*Recorder); ok {
+		rec.Diags = append(rec.Diags, diags...)
+		rec.quiet = true
+		defer func() { rec.quiet = false }()
+	}
 	p := NewPalette(useColor)
 	for _, d := range diags {
 		printDiagnostic(w, files, d, p)
