@@ -122,9 +122,7 @@ func cmdVersion(e *cliEnv, args []string) error {
 		return exitWith(code)
 	}
 	if len(rest) > 0 {
-		fmt.Fprintf(e.stderr, "Error: version takes no arguments, got %q.\n\n", rest[0])
-		fs.Usage()
-		return errReported
+		return &usageError{fmt.Sprintf("version takes no arguments, got %q.", rest[0]), fs.Usage}
 	}
 	v := buildVersion(readBuildInfo(), version)
 	if *jsonOut {

@@ -165,8 +165,8 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	views.ExchangeHeader(out, conn.Target)
-	if !configUnchanged(e, path, s, allowChange) {
-		return errReported
+	if err := configUnchanged(e, path, s, allowChange); err != nil {
+		return err
 	}
 	if err := requireTrader(e, conn, useColor(e, noColor, e.stderr)); err != nil {
 		return err
@@ -218,9 +218,9 @@ func applySaved(e *cliEnv, path string, lf lockFlags, jsonOut, noColor, allowCha
 // plan, from the current directory), with the digest the plan recorded. A
 // change is an error unless allowChange; a directory that is not here is a
 // note. Variable values are not compared: -var and -var-file belong to plan.
-func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bool {
+func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) error {
 	if s.FilesDigest == "" {
-		return true
+		return nil
 	}
 	dir, digest, err := s.ConfigDir, "", error(nil)
 	for _, d := range []string{s.ConfigDir, s.ConfigDirRelative} {
@@ -235,15 +235,14 @@ func configUnchanged(e *cliEnv, path string, s *plan.Saved, allowChange bool) bo
 	switch {
 	case digest == "":
 		fmt.Fprintf(e.stderr, "Note: the configuration directory the plan was made from (%s) is not here, so whether it changed since was not checked.\n", s.ConfigDir)
-		return true
+		return nil
 	case digest == strings.TrimPrefix(s.FilesDigest, "sha256:"): // plans of before the prefix have none
-		return true
+		return nil
 	case allowChange:
 		fmt.Fprintf(e.stderr, "Warning: the configuration in %s has changed since the plan was made; applying the saved plan as it is (-allow-config-change).\n", dir)
-		return true
+		return nil
 	}
-	fmt.Fprintf(e.stderr, "Error: %s: the configuration in %s has changed since the plan was made (a file was edited, added or removed), so the plan may no longer be what it says. Run orderform plan -out again, or pass -allow-config-change to apply the saved plan as it is.\n", path, dir)
-	return false
+	return fmt.Errorf("%s: the configuration in %s has changed since the plan was made (a file was edited, added or removed), so the plan may no longer be what it says. Run orderform plan -out again, or pass -allow-config-change to apply the saved plan as it is.", path, dir)
 }
 
 // execute carries out a plan and reports. readAt is the local time just

@@ -29,9 +29,7 @@ func cmdCompletion(e *cliEnv, args []string) error {
 		return exitWith(code)
 	}
 	if len(rest) != 1 || !slices.Contains(completionShells, rest[0]) {
-		fmt.Fprintf(e.stderr, "Error: completion takes one shell: %s.\n\n", strings.Join(completionShells, ", "))
-		fs.Usage()
-		return errReported
+		return &usageError{fmt.Sprintf("completion takes one shell: %s.", strings.Join(completionShells, ", ")), fs.Usage}
 	}
 	io.WriteString(e.stdout, completionScript(rest[0]))
 	return nil

@@ -43,6 +43,15 @@ type commandError struct {
 func (e *commandError) Error() string { return "orderform " + e.cmd + ": " + e.err.Error() }
 func (e *commandError) Unwrap() error { return e.err }
 
+// usageError is a command line the command cannot run: the error, then
+// the command's usage.
+type usageError struct {
+	msg   string
+	usage func()
+}
+
+func (e *usageError) Error() string { return e.msg }
+
 // readFailure is a failure to read the exchange, explained with what to
 // do about it (views.ReadError); dir is the configuration's directory, for
 // the commands it suggests.
@@ -56,7 +65,8 @@ func (f *readFailure) Unwrap() error { return f.re }
 
 // reportError prints err once and returns the process's exit code: the
 // one place an error becomes an exit code. An exitCodeError prints
-// nothing; a commandError prints as itself; diagnostics print as
+// nothing; a commandError prints as itself; a usageError with the usage
+// after it; diagnostics print as
 // diagnostics and a read error with its explanation; any other error is a
 // runtime error, "Error: …" (which a -json command's views.Recorder keeps for its
 // JSON outcome).
@@ -72,8 +82,13 @@ func reportError(e *cliEnv, err error) int {
 		ce *commandError
 		de *diagsError
 		rf *readFailure
+		ue *usageError
 	)
 	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "Error: %s\n\n", ue.msg)
+		ue.usage()
+		return exitError
 	case errors.As(err, &de):
 		views.Diagnostics(e.stderr, de.files, de.diags, de.color)
 		return exitError

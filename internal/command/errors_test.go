@@ -32,9 +32,17 @@ func TestReportError(t *testing.T) {
 		{"command error", &commandError{"fmt", errors.New("open x: no such file")}, exitError, "orderform fmt: open x: no such file\n"},
 		{"diagnostics", &diagsError{diags: hcl.Diagnostics{diag}}, exitError, "\nError: Invalid amount\n\nmust be positive\n"},
 	}
+	var b strings.Builder
+	tests = append(tests, struct {
+		name   string
+		err    error
+		code   int
+		stderr string
+	}{"usage", &usageError{"version takes no arguments, got \"x\".", func() { b.WriteString("Usage: orderform version\n") }}, exitError,
+		"Error: version takes no arguments, got \"x\".\n\nUsage: orderform version\n"})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var b strings.Builder
+			b.Reset()
 			e := &cliEnv{stderr: &b}
 			if code := reportError(e, tc.err); code != tc.code {
 				t.Errorf("code %d, want %d", code, tc.code)
@@ -45,7 +53,7 @@ func TestReportError(t *testing.T) {
 		})
 	}
 
-	var b strings.Builder
+	b.Reset()
 	e := &cliEnv{stderr: &b}
 	rec := e.recordErrors()
 	reportError(e, errors.New("save the plan: disk full"))
