@@ -2,12 +2,10 @@ package command
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"orderform/internal/command/views"
@@ -44,7 +42,7 @@ func cmdShow(e *cliEnv, args []string) error {
 		}
 		return exitWith(code)
 	}
-	v := liveView{FormatVersion: showFormatVersion, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []views.JSONDiagnostic{}}
+	v := views.ShowDocument{FormatVersion: views.ShowFormatVersion, Orders: []views.ShowOrder{}, Balances: []views.ShowBalance{}, Diagnostics: []views.JSONDiagnostic{}}
 	for _, d := range rec.Diags {
 		v.Diagnostics = append(v.Diagnostics, views.DiagnosticJSON(nil, d))
 	}
@@ -92,49 +90,6 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) error {
 	return nil
 }
 
-// liveView is `show -json DIR`.
-type liveView struct {
-	FormatVersion string                 `json:"format_version"`
-	Target        *plan.Target           `json:"target"` // nil when the configuration failed, or the exchange could not be reached
-	Orders        []liveRow              `json:"orders"`
-	LeftAlone     leftAlone              `json:"left_alone"`
-	Balances      []balanceView          `json:"balances"`
-	Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
-}
-
-// showFormatVersion is the version of the show -json document: 1.1 added
-// "diagnostics" and the document for every outcome.
-const showFormatVersion = "1.1"
-
-type liveRow struct {
-	Address         string   `json:"address,omitempty"`
-	ClientOrderID   string   `json:"client_order_id"`
-	OrderID         string   `json:"order_id"`
-	Symbol          string   `json:"symbol"`
-	Side            string   `json:"side"`
-	Type            string   `json:"type"`
-	Amount          *string  `json:"amount"`
-	Executed        *string  `json:"executed_amount"`
-	Price           *string  `json:"price"`
-	StopPrice       *string  `json:"stop_price,omitempty"`
-	Options         []string `json:"options"`
-	InConfiguration bool     `json:"in_configuration"`
-	// Sensitive names the attributes whose values are null: those the
-	// configuration computes from sensitive variables.
-	Sensitive []string `json:"sensitive"`
-}
-
-type leftAlone struct {
-	Unmanaged int `json:"unmanaged"`
-	Foreign   int `json:"other_namespaces"`
-}
-
-type balanceView struct {
-	Currency  string `json:"currency"`
-	Amount    string `json:"amount"`
-	Available string `json:"available"`
-}
-
 // showBook is `show [-json] DIR`: the namespace's live orders and the
 // balances.
 func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
@@ -167,7 +122,7 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 		return &readFailure{conn.ReadError(err), dir}
 	}
 	target := conn.Target
-	v := liveView{FormatVersion: showFormatVersion, Target: &target, Orders: []liveRow{}, Balances: []balanceView{}, Diagnostics: []views.JSONDiagnostic{}}
+	v := views.ShowDocument{FormatVersion: views.ShowFormatVersion, Target: &target, Orders: []views.ShowOrder{}, Balances: []views.ShowBalance{}, Diagnostics: []views.JSONDiagnostic{}}
 	for _, g := range live {
 		o := exchange.LiveFromGemini(g)
 		switch {
@@ -190,7 +145,7 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 		if b.Amount.IsZero() && b.Available.IsZero() {
 			continue
 		}
-		v.Balances = append(v.Balances, balanceView{Currency: strings.ToUpper(b.Currency), Amount: b.Amount.String(), Available: b.Available.String()})
+		v.Balances = append(v.Balances, views.ShowBalance{Currency: strings.ToUpper(b.Currency), Amount: b.Amount.String(), Available: b.Available.String()})
 	}
 	sort.Slice(v.Balances, func(i, j int) bool { return v.Balances[i].Currency < v.Balances[j].Currency })
 	if jsonOut {
@@ -200,13 +155,13 @@ func showBook(e *cliEnv, dir string, vars []spec.VarArg, jsonOut bool) error {
 		}
 		return nil
 	}
-	renderLive(e.stdout, v)
+	views.Show(e.stdout, v)
 	return nil
 }
 
 // bookRow is a managed live order as show lists it: at its address (""
 // when the configuration no longer declares it), sensitive values hidden.
-func bookRow(o plan.LiveOrder, address string, sens []string) liveRow {
+func bookRow(o plan.LiveOrder, address string, sens []string) views.ShowOrder {
 	val := func(attr string, d fmt.Stringer) *string {
 		if slices.Contains(sens, attr) {
 			return nil
@@ -214,7 +169,7 @@ func bookRow(o plan.LiveOrder, address string, sens []string) liveRow {
 		s := d.String()
 		return &s
 	}
-	row := liveRow{Address: address, ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
+	row := views.ShowOrder{Address: address, ClientOrderID: o.ClientOrderID, OrderID: o.OrderID, Symbol: o.Symbol, Side: o.Side, Type: o.Type,
 		Amount: val("amount", o.OriginalAmount), Executed: val("amount", o.ExecutedAmount), Price: val("price", o.Price), Options: o.Options,
 		Sensitive: []string{}}
 	row.InConfiguration = row.Address != ""
@@ -232,56 +187,9 @@ func bookRow(o plan.LiveOrder, address string, sens []string) liveRow {
 	return row
 }
 
-func renderLive(w io.Writer, v liveView) {
-	views.ExchangeHeader(w, *v.Target)
-	if len(v.Orders) == 0 {
-		fmt.Fprintln(w, "No live orders in this namespace.")
-	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ADDRESS\tSYMBOL\tSIDE\tTYPE\tAMOUNT\tFILLED\tPRICE\tORDER ID")
-		for _, o := range v.Orders {
-			a := o.Address
-			switch {
-			case a == "":
-				a = o.ClientOrderID + " (not in configuration)"
-			case !o.InConfiguration:
-				a += " (not in configuration)"
-			}
-			price := shown(o.Price)
-			if o.Type == "stop-limit" {
-				price += " (stop " + shown(o.StopPrice) + ")"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a, o.Symbol, o.Side, o.Type, shown(o.Amount), shown(o.Executed), price, o.OrderID)
-		}
-		tw.Flush()
-	}
-	if n := v.LeftAlone.Unmanaged + v.LeftAlone.Foreign; n > 0 {
-		what := "other live orders are"
-		if n == 1 {
-			what = "other live order is"
-		}
-		fmt.Fprintf(w, "\n%d %s not managed by this configuration (%d unmanaged, %d of other namespaces).\n", n, what, v.LeftAlone.Unmanaged, v.LeftAlone.Foreign)
-	}
-	fmt.Fprintln(w, "\nBalances:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  CURRENCY\tAMOUNT\tAVAILABLE")
-	for _, b := range v.Balances {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", b.Currency, b.Amount, b.Available)
-	}
-	tw.Flush()
-}
-
-// shown is a value of a live order's row, or a stand-in when it is hidden.
-func shown(v *string) string {
-	if v == nil {
-		return "(sensitive value)"
-	}
-	return *v
-}
-
 // nameRemoved gives the orders the configuration no longer declares the
 // address they had, where it can be recovered (a lowered count's indexes).
-func nameRemoved(rows []liveRow, cfg *spec.Config) {
+func nameRemoved(rows []views.ShowOrder, cfg *spec.Config) {
 	ids := map[string]bool{}
 	for _, r := range rows {
 		if r.Address == "" {
