@@ -1,11 +1,6 @@
 package command
 
 import (
-	"encoding/json"
-	"fmt"
-
-	"github.com/hashicorp/hcl/v2"
-
 	"orderform/internal/command/views"
 	"orderform/spec"
 )
@@ -29,10 +24,8 @@ func cmdValidate(e *cliEnv, args []string) error {
 	}
 	cfg, diags := spec.Load(dir, spec.Options{Getenv: e.getenv, Vars: vf.args})
 	if *jsonOut {
-		doc := validateJSON(configFiles(cfg), diags)
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
+		doc := views.NewValidateDocument(configFiles(cfg), diags)
+		if err := doc.Write(e.stdout); err != nil {
 			return &commandError{"validate", err}
 		}
 		if !doc.Valid {
@@ -44,33 +37,6 @@ func cmdValidate(e *cliEnv, args []string) error {
 	if diags.HasErrors() {
 		return errReported
 	}
-	p := views.NewPalette(useColor(e, *noColor, e.stdout))
-	p.OK.Fprint(e.stdout, "Success!")
-	fmt.Fprintln(e.stdout, " The configuration is valid.")
+	views.Valid(e.stdout, useColor(e, *noColor, e.stdout))
 	return nil
-}
-
-// The JSON document of validate -json, shaped like Terraform's.
-type (
-	validateDoc struct {
-		FormatVersion string                 `json:"format_version"`
-		Valid         bool                   `json:"valid"`
-		ErrorCount    int                    `json:"error_count"`
-		WarningCount  int                    `json:"warning_count"`
-		Diagnostics   []views.JSONDiagnostic `json:"diagnostics"`
-	}
-)
-
-func validateJSON(files map[string]*hcl.File, diags hcl.Diagnostics) validateDoc {
-	doc := validateDoc{FormatVersion: "1.0", Diagnostics: []views.JSONDiagnostic{}}
-	for _, d := range diags {
-		if d.Severity == hcl.DiagWarning {
-			doc.WarningCount++
-		} else {
-			doc.ErrorCount++
-		}
-		doc.Diagnostics = append(doc.Diagnostics, views.DiagnosticJSON(files, d))
-	}
-	doc.Valid = doc.ErrorCount == 0
-	return doc
 }

@@ -81,7 +81,7 @@ func TestValidateJSON(t *testing.T) {
 	if code != exitError || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	var doc validateDoc
+	var doc views.ValidateDocument
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
