@@ -10,7 +10,6 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"orderform/internal/command/views"
-	"orderform/internal/exchange"
 	"orderform/plan"
 )
 
@@ -28,20 +27,7 @@ func interactive(e *cliEnv) bool {
 // confirm asks the question and accepts only "yes".
 func confirm(e *cliEnv, title, detail string, t plan.Target, useColor bool) bool {
 	w := e.stdout
-	p := views.NewPalette(useColor)
-	bold, where := p.Bold, p.Bold
-	if exchange.IsProductionTarget(t.Environment, t.BaseURL) {
-		where = p.Danger
-	}
-	fmt.Fprintln(w)
-	bold.Fprintln(w, title)
-	fmt.Fprintf(w, "  %s\n", detail)
-	fmt.Fprint(w, "  Exchange: ")
-	where.Fprint(w, exchange.DescribeTarget(t))
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "  Only 'yes' will be accepted to approve.")
-	fmt.Fprintln(w)
-	bold.Fprint(w, "  Enter a value: ")
+	views.Question(w, title, detail, t, useColor)
 	type reply struct {
 		line string
 		err  error
