@@ -115,7 +115,7 @@ func applyDir(e *cliEnv, req applyRequest) error {
 	defer r.close()
 	views.Diagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, req.noColor, e.stderr))
 	if r.diags.HasErrors() {
-		fmt.Fprintf(e.stderr, "The plan has errors; nothing was changed. Fix them and run %s again.\n", req.opts.operation)
+		views.PlanErrorsNothingChanged(e.stderr, req.opts.operation)
 		return errReported
 	}
 	views.ExchangeHeader(out, r.plan.Target)
@@ -136,7 +136,7 @@ func applyDir(e *cliEnv, req applyRequest) error {
 		if req.opts.destroy {
 			verb = "Destroy"
 		}
-		fmt.Fprintf(e.stdout, "%s cancelled. Nothing was changed.\n", verb)
+		views.Declined(e.stdout, verb)
 		return errDeclined
 	}
 	return execute(e, r.conn, r.plan, r.readAt, req.jsonOut, color)

@@ -73,7 +73,7 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 	}
 	views.Diagnostics(e.stderr, r.cfg.Files, r.diags, useColor(e, noColor, e.stderr))
 	if r.diags.HasErrors() {
-		fmt.Fprintln(e.stderr, "The plan has errors and cannot be applied; fix them and plan again.")
+		views.PlanErrors(e.stderr)
 		return errReported
 	}
 	views.ExchangeHeader(e.stdout, r.plan.Target)
@@ -82,7 +82,7 @@ func planCommand(e *cliEnv, rest []string, vf varFlags, sel selection, out strin
 		if err := savePlan(out, r, expiry); err != nil {
 			return fmt.Errorf("save the plan: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "\nSaved the plan to %s (valid for %s). To carry it out exactly, run:\n    orderform apply %s\n", out, expiry.String(), out)
+		views.PlanSaved(e.stdout, out, expiry)
 	}
 	if detailed && r.plan.HasChanges() {
 		return exitCodeError(exitChanges)

@@ -80,12 +80,7 @@ func showPlanFile(e *cliEnv, path string, jsonOut, color bool) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "Saved plan %s\n  for:     %s\n  created: %s\n  expires: %s", path, exchange.DescribeTarget(s.Target), s.CreatedAt.Local().Format(time.RFC3339), s.ExpiresAt.Local().Format(time.RFC3339))
-	if time.Now().After(s.ExpiresAt) {
-		fmt.Fprint(e.stdout, " (expired: plan again)")
-	}
-	fmt.Fprintln(e.stdout)
-	fmt.Fprintln(e.stdout)
+	views.SavedPlanHeader(e.stdout, path, s, time.Now())
 	plan.RenderHuman(e.stdout, s.Plan, plan.RenderOptions{Color: color})
 	return nil
 }
