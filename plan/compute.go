@@ -359,15 +359,7 @@ func (c *computer) cycleWith(d *Order, hist []*LiveOrder, cs []candidate, best i
 			orders = append(orders, cs[i].live)
 		}
 	}
-	slices.SortFunc(orders, func(x, y *LiveOrder) int {
-		switch {
-		case placedBefore(x, y):
-			return -1
-		case placedBefore(y, x):
-			return 1
-		}
-		return 0
-	})
+	sortByPlacement(orders)
 	return scan(orders, d, cs[best].live)
 }
 

@@ -61,6 +61,19 @@ func placedBefore(a, b *LiveOrder) bool {
 	return orderIDLess(a.OrderID, b.OrderID)
 }
 
+// sortByPlacement sorts orders oldest first, as the exchange took them.
+func sortByPlacement(orders []*LiveOrder) {
+	slices.SortFunc(orders, func(a, b *LiveOrder) int {
+		switch {
+		case placedBefore(a, b):
+			return -1
+		case placedBefore(b, a):
+			return 1
+		}
+		return 0
+	})
+}
+
 // Newest returns the order of orders the exchange took last, or nil.
 func Newest(orders []LiveOrder) *LiveOrder {
 	var n *LiveOrder
@@ -129,15 +142,7 @@ func (c *computer) history(d *Order) ([]*LiveOrder, map[string]string) {
 	for _, m := range c.movedTo[d.ClientOrderID] {
 		add(m.FromClientOrderID, m.From)
 	}
-	slices.SortFunc(out, func(a, b *LiveOrder) int {
-		switch {
-		case placedBefore(a, b):
-			return -1
-		case placedBefore(b, a):
-			return 1
-		}
-		return 0
-	})
+	sortByPlacement(out)
 	return out, from
 }
 
